@@ -220,7 +220,7 @@ static const void *padded_row(const struct conv_plan *p, int64_t t, char *dst)
 struct conv_space {
     char *rows;              /* (STRIP_ROWS + kh - 1) padded rows */
     const void **row_ptrs;
-    char *acc_a, *acc_b;     /* STRIP_ROWS accumulator rows each */
+    char *acc_a, *acc_b;     /* min(hh, STRIP_ROWS) accumulator rows each */
 };
 
 struct conv_job {
@@ -283,7 +283,8 @@ static int run_plan(struct conv_plan *p)
 
     /* Every buffer is allocated before any output is written. */
     size_t row_bytes = (size_t)(p->prow_len * p->ct_size);
-    size_t acc_bytes = (size_t)(STRIP_ROWS * p->acc_len * p->ct_size);
+    const int64_t acc_rows = p->hh < STRIP_ROWS ? p->hh : STRIP_ROWS;
+    size_t acc_bytes = (size_t)(acc_rows * p->acc_len * p->ct_size);
     struct conv_space *spaces = calloc((size_t)nthreads, sizeof *spaces);
     int ok = spaces != NULL;
     for (int i = 0; ok && i < nthreads; i++) {
@@ -294,14 +295,18 @@ static int run_plan(struct conv_plan *p)
         ok = spaces[i].rows && spaces[i].row_ptrs && spaces[i].acc_a &&
              (spaces[i].acc_b || !p->is_complex);
     }
-    if (p->boundary == NDKERN_BOUNDARY_FILL && ok) {
+    /* The fill row, only when the padded window leaves f. */
+    const int64_t pw = p->hw + p->kw - 1;
+    const int needs_fill = p->r0 < 0 || p->r0 + p->hh + p->kh - 1 > p->fh || p->c0 < 0 ||
+                           p->c0 + pw > p->fw;
+    if (p->boundary == NDKERN_BOUNDARY_FILL && needs_fill && ok) {
         p->fill_row = malloc(row_bytes);
         ok = p->fill_row != NULL;
-        for (int64_t q = 0; ok && q < p->hw + p->kw - 1; q++)
+        for (int64_t q = 0; ok && q < pw; q++)
             memcpy((char *)p->fill_row + q * p->vpe * p->ct_size, p->fill,
                    (size_t)(p->vpe * p->ct_size));
         if (ok)
-            memset((char *)p->fill_row + (p->hw + p->kw - 1) * p->vpe * p->ct_size, 0,
+            memset((char *)p->fill_row + pw * p->vpe * p->ct_size, 0,
                    (size_t)(NDK_CONV_ROW_SLACK * p->ct_size));
     }
     if (!ok) {
