@@ -102,8 +102,8 @@ enum ndkern_boundary {
  * Integers wrap modulo 2^bits like NumPy.  Complex (a+bi)^2 is computed as
  * NumPy computes it on the same hardware: (a*a - b*b) + (a*b + b*a)i at the
  * baseline level, and with fused multiply-adds, fma(a, a, -(b*b)) +
- * fma(a, b, b*a)i, at the avx2 level (the two can differ in the last bit
- * and in overflow to inf/nan).  `out` may be `x` with identical
+ * fma(a, b, b*a)i, at the avx2 and avx512 levels (the two can differ in the
+ * last bit and in overflow to inf/nan).  `out` may be `x` with identical
  * strides (in place).  Any other overlap of `out` with `x` returns
  * NDKERN_EOVERLAP (copy `x` first).
  *
@@ -222,10 +222,14 @@ NDKERN_API int ndkern_set_num_threads(int n);
 NDKERN_API int ndkern_get_num_threads(void);
 
 /*
- * The instruction-set level of the kernels in use: "baseline" or "avx2"
- * (static storage).  It is chosen once, from the CPU and operating system,
- * on first use; the environment variable NDKERN_SIMD=baseline|avx2 asks for a
- * level (a level the machine cannot run is ignored).
+ * The instruction-set level of the kernels in use: "baseline", "avx2"
+ * (AVX2 + FMA) or "avx512" (AVX-512F + AVX2 + FMA), as static storage.  It
+ * is chosen once, on first use: the best level the CPU and operating system
+ * run.  The environment variable NDKERN_SIMD=baseline|avx2|avx512 caps it
+ * (NDKERN_SIMD=avx2 on an AVX-512 machine gives avx2, on a machine without
+ * AVX2 baseline; an unknown value caps nothing).  Sums and integer results
+ * are bit-identical at every level; float convolutions are bit-identical
+ * between avx2 and avx512.
  */
 NDKERN_API const char *ndkern_simd_level(void);
 

@@ -7,43 +7,70 @@
 
 #include "internal.h"
 
+/* The kernel levels, lowest first; NDKERN_SIMD names the highest to use. */
+static const struct ndk_kernels *const levels[] = {
+    &ndk_kernels_baseline,
+#if defined(NDKERN_HAVE_AVX2_KERNELS)
+    &ndk_kernels_avx2,
+#endif
+#if defined(NDKERN_HAVE_AVX512_KERNELS)
+    &ndk_kernels_avx512,
+#endif
+};
+#define NDK_NLEVELS ((int)(sizeof levels / sizeof levels[0]))
+
 #if defined(NDKERN_HAVE_AVX2_KERNELS)
 #include <cpuid.h>
 
-/* AVX2 and FMA in the CPU, and the OS saving YMM state (OSXSAVE + XCR0). */
-static int cpu_has_avx2_fma(void)
+/* How many entries of `levels` this CPU and OS run: AVX2 and FMA in the
+ * CPU with the OS saving YMM state (OSXSAVE + XCR0 bits 1, 2) for avx2;
+ * also AVX-512F with the OS saving opmask and ZMM state (XCR0 bits 5-7)
+ * for avx512. */
+static int cpu_levels(void)
 {
     unsigned eax, ebx, ecx, edx;
     if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
-        return 0;
+        return 1;
     const unsigned fma = 1u << 12, osxsave = 1u << 27, avx = 1u << 28;
     if ((ecx & (fma | osxsave | avx)) != (fma | osxsave | avx))
-        return 0;
+        return 1;
     unsigned xcr0_lo, xcr0_hi;
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-    if ((xcr0_lo & 6u) != 6u) /* SSE and AVX state enabled */
-        return 0;
+    if ((xcr0_lo & 0x6u) != 0x6u) /* SSE and AVX state enabled */
+        return 1;
     if (__get_cpuid_max(0, NULL) < 7)
-        return 0;
+        return 1;
     __cpuid_count(7, 0, eax, ebx, ecx, edx);
-    return (ebx & (1u << 5)) != 0; /* AVX2 */
+    if ((ebx & (1u << 5)) == 0) /* AVX2 */
+        return 1;
+    if ((ebx & (1u << 16)) == 0 || (xcr0_lo & 0xE6u) != 0xE6u) /* AVX512F, its state */
+        return 2;
+    return 3;
+}
+#else
+static int cpu_levels(void)
+{
+    return 1;
 }
 #endif
 
 static const struct ndk_kernels *chosen_kernels;
 static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
 
+/* The best level the machine runs, at most the one NDKERN_SIMD names (an
+ * unknown name caps nothing). */
 static void choose_kernels(void)
 {
     const char *want = getenv("NDKERN_SIMD");
-    chosen_kernels = &ndk_kernels_baseline;
-#if defined(NDKERN_HAVE_AVX2_KERNELS)
-    int forced_baseline = want != NULL && strcmp(want, "baseline") == 0;
-    if (!forced_baseline && cpu_has_avx2_fma())
-        chosen_kernels = &ndk_kernels_avx2;
-#else
-    (void)want;
-#endif
+    int n = cpu_levels();
+    if (n > NDK_NLEVELS)
+        n = NDK_NLEVELS;
+    for (int i = 0; want != NULL && i < n; i++)
+        if (strcmp(levels[i]->name, want) == 0) {
+            n = i + 1;
+            break;
+        }
+    chosen_kernels = levels[n - 1];
 }
 
 const struct ndk_kernels *ndk_kernels(void)

@@ -56,16 +56,22 @@ struct ndk_kernels {
                                     int64_t acc_stride);
 };
 
+/* The register-blocked float cores of convolve_<isa>.c (convolve_blocked.inc). */
+#define NDK_DECLARE_BLOCKED_CORE(tag, isa)                                                \
+    void ndk_conv_core_##tag##_##isa(const void *const *rows, int64_t tap_step,           \
+                                     const void *w, int64_t kh, int64_t kw, int64_t width, \
+                                     int64_t nrows, void *acc, int64_t acc_stride);
+
 extern const struct ndk_kernels ndk_kernels_baseline;
 #if defined(NDKERN_HAVE_AVX2_KERNELS)
 extern const struct ndk_kernels ndk_kernels_avx2;
-/* convolve_avx2.c: register-blocked float cores */
-void ndk_conv_core_f32_avx2(const void *const *rows, int64_t tap_step, const void *w,
-                            int64_t kh, int64_t kw, int64_t width, int64_t nrows,
-                            void *acc, int64_t acc_stride);
-void ndk_conv_core_f64_avx2(const void *const *rows, int64_t tap_step, const void *w,
-                            int64_t kh, int64_t kw, int64_t width, int64_t nrows,
-                            void *acc, int64_t acc_stride);
+NDK_DECLARE_BLOCKED_CORE(f32, avx2)
+NDK_DECLARE_BLOCKED_CORE(f64, avx2)
+#endif
+#if defined(NDKERN_HAVE_AVX512_KERNELS)
+extern const struct ndk_kernels ndk_kernels_avx512;
+NDK_DECLARE_BLOCKED_CORE(f32, avx512)
+NDK_DECLARE_BLOCKED_CORE(f64, avx512)
 #endif
 
 #endif /* NDKERN_KERNELS_H */

@@ -36,5 +36,6 @@ def threads(n):
 
 
 def simd_level():
-    """The instruction-set level of the kernels in use: "baseline" or "avx2"."""
+    """The instruction-set level of the kernels in use: "baseline", "avx2" or
+    "avx512" (the best the machine runs, capped by NDKERN_SIMD)."""
     return ffi.string(lib.ndkern_simd_level()).decode("ascii")
