@@ -18,19 +18,27 @@ if [ $# -lt 1 ]; then
     exit 99
 fi
 
-# Linux lists avx2 only when the kernel saves the AVX state.
+# Linux lists avx2 (avx512f) only when the kernel saves the AVX (AVX-512)
+# state.  The avx512 level also needs a library built with it (config.h).
 cpu_has() {
     sed -n '/^flags/{p;q;}' /proc/cpuinfo 2>/dev/null | tr ' \t' '\n\n' | grep -qx "$1"
 }
+built_avx512() {
+    [ -z "${NDKERN_BUILDDIR:-}" ] ||
+        grep -q '^#define NDKERN_HAVE_AVX512_KERNELS 1' "$NDKERN_BUILDDIR/config.h"
+}
 
 cpu_has_avx2=0
+levels=baseline
 case $(uname -m) in
-    x86_64|amd64) cpu_has avx2 && cpu_has fma && cpu_has_avx2=1 ;;
+    x86_64|amd64)
+        if cpu_has avx2 && cpu_has fma; then
+            cpu_has_avx2=1
+            levels="baseline avx2"
+            cpu_has avx512f && built_avx512 && levels="baseline avx2 avx512"
+        fi ;;
 esac
-levels=${NDKERN_TEST_LEVELS:-baseline}
-if [ -z "${NDKERN_TEST_LEVELS:-}" ] && [ $cpu_has_avx2 = 1 ]; then
-    levels="baseline avx2"
-fi
+levels=${NDKERN_TEST_LEVELS:-$levels}
 NDKERN_TEST_CPU_HAS_AVX2=$cpu_has_avx2
 export NDKERN_TEST_CPU_HAS_AVX2
 

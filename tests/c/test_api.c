@@ -13,6 +13,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef HAVE_CONFIG_H
+#include "config.h" /* NDKERN_HAVE_AVX512_KERNELS: the library has that level */
+#endif
+
 #define PROGRAM "test_api"
 
 extern char **environ;
@@ -143,28 +147,51 @@ static void test_many_threads(void)
 
 /* ---------------------------------------------------------------- SIMD */
 
-static int cpu_has_avx2(void)
+/* The best level this machine and build run, from the flags Linux lists in
+ * /proc/cpuinfo: avx2 (avx512f) only when the kernel saves the AVX (AVX-512)
+ * state.  Capped at `cap` (a level name) as NDKERN_SIMD caps the library. */
+static const char *best_level(const char *cap)
 {
+    const char *best = "baseline";
 #if defined(__x86_64__) || defined(_M_X64)
     FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
     char line[8192];
-    int avx2 = 0, fma = 0;
+    int avx2 = 0, fma = 0, avx512f = 0;
     if (cpuinfo == NULL)
-        return 0;
+        return best;
     while (fgets(line, sizeof line, cpuinfo))
         if (strncmp(line, "flags", 5) == 0) {
             for (char *tok = strtok(line, " \t\n"); tok; tok = strtok(NULL, " \t\n")) {
                 avx2 |= strcmp(tok, "avx2") == 0;
                 fma |= strcmp(tok, "fma") == 0;
+                avx512f |= strcmp(tok, "avx512f") == 0;
             }
             break;
         }
     fclose(cpuinfo);
-    /* Linux lists avx2 only when the kernel saves the AVX state. */
-    return avx2 && fma;
+    if (avx2 && fma && strcmp(cap, "baseline") != 0) {
+        best = "avx2";
+#if defined(NDKERN_HAVE_AVX512_KERNELS)
+        if (avx512f && strcmp(cap, "avx2") != 0)
+            best = "avx512";
 #else
-    return 0;
+        (void)avx512f;
 #endif
+    }
+#else
+    (void)cap;
+#endif
+    return best;
+}
+
+/* Index of a level name in baseline < avx2 < avx512, or -1. */
+static int level_rank(const char *level)
+{
+    static const char *const names[] = {"baseline", "avx2", "avx512"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(level, names[i]) == 0)
+            return i;
+    return -1;
 }
 
 static void test_simd_level(void)
@@ -172,11 +199,11 @@ static void test_simd_level(void)
     const char *level = ndkern_simd_level();
     harness_set_context("ndkern_simd_level");
     if (CHECK(level != NULL)) {
-        CHECKF(strcmp(level, "baseline") == 0 || strcmp(level, "avx2") == 0,
-               "ndkern_simd_level() is \"%s\"", level);
+        CHECKF(level_rank(level) >= 0, "ndkern_simd_level() is \"%s\"", level);
         CHECK(strcmp(ndkern_simd_level(), level) == 0);
-        if (strcmp(level, "avx2") == 0)
-            CHECKF(cpu_has_avx2(), "avx2 kernels chosen on a CPU without avx2+fma");
+        CHECKF(level_rank(level) <= level_rank(best_level("avx512")),
+               "%s kernels chosen on a CPU whose best level is %s", level,
+               best_level("avx512"));
     }
 }
 
@@ -233,14 +260,16 @@ static void test_environment(void)
     const char *bogus_env[] = {"NDKERN_SIMD=sse9"};
     const char *baseline_env[] = {"NDKERN_SIMD=baseline"};
     const char *avx2_env[] = {"NDKERN_SIMD=avx2"};
+    const char *avx512_env[] = {"NDKERN_SIMD=avx512"};
     const char *threads3_env[] = {"NDKERN_NUM_THREADS=3"};
     const char *bad_threads[][1] = {{"NDKERN_NUM_THREADS=abc"}, {"NDKERN_NUM_THREADS=0"},
                                     {"NDKERN_NUM_THREADS=-4"}, {"NDKERN_NUM_THREADS=99999"},
                                     {"NDKERN_NUM_THREADS="}};
-    run_child("simd-auto", auto_env, 1);
-    run_child("simd-auto", bogus_env, 1);
+    run_child("simd-best", auto_env, 1);
+    run_child("simd-best", bogus_env, 1);
+    run_child("simd-best", avx512_env, 1);
     run_child("simd-baseline", baseline_env, 1);
-    run_child("simd-avx2-if-supported", avx2_env, 1);
+    run_child("simd-avx2", avx2_env, 1);
     run_child("threads-3", threads3_env, 1);
     for (size_t i = 0; i < sizeof bad_threads / sizeof bad_threads[0]; i++)
         run_child("threads-any", bad_threads[i], 1);
@@ -256,12 +285,11 @@ static int child_main(const char *mode)
     harness_set_context("%s, NDKERN_SIMD=%s NDKERN_NUM_THREADS=%s", name,
                         getenv("NDKERN_SIMD") ? getenv("NDKERN_SIMD") : "(unset)",
                         getenv("NDKERN_NUM_THREADS") ? getenv("NDKERN_NUM_THREADS") : "(unset)");
-    if (strcmp(mode, "simd-auto") == 0 || strcmp(mode, "simd-avx2-if-supported") == 0) {
-        /* The best level the machine runs (the x86-64 build has avx2). */
-        const char *want = cpu_has_avx2() ? "avx2" : "baseline";
+    if (strncmp(mode, "simd-", 5) == 0) {
+        /* The best level the machine runs, capped by NDKERN_SIMD (the
+         * x86-64 build has avx2; simd-best: unset, unknown or avx512). */
+        const char *want = best_level(strcmp(mode, "simd-best") == 0 ? "avx512" : mode + 5);
         CHECKF(strcmp(level, want) == 0, "level \"%s\", want \"%s\"", level, want);
-    } else if (strcmp(mode, "simd-baseline") == 0) {
-        CHECKF(strcmp(level, "baseline") == 0, "level \"%s\"", level);
     } else if (strcmp(mode, "threads-3") == 0) {
         CHECKF(ndkern_get_num_threads() == 3, "NDKERN_NUM_THREADS=3 but %d threads",
                ndkern_get_num_threads());
