@@ -33,24 +33,26 @@ if ! $cc $link "$probe" -o "$out/obj/probe" 2>"$out/obj/probe.log"; then
     exit 77
 fi
 
-# The AVX2+FMA kernels only exist on x86-64 (as in configure.ac).
+# The AVX2+FMA and AVX-512F kernels only exist on x86-64 (as in configure.ac).
 isa=""
 case $(uname -m) in
-    x86_64|amd64) isa="-DNDKERN_HAVE_AVX2_KERNELS=1" ;;
+    x86_64|amd64) isa="-DNDKERN_HAVE_AVX2_KERNELS=1 -DNDKERN_HAVE_AVX512_KERNELS=1" ;;
 esac
 
 objects=""
-for file in core layout runtime square sum convolve kernels/isa_baseline; do
-    obj="$out/obj/$(echo "$file" | tr / _).o"
-    $cc $common $isa $instrument -c "$src/csrc/$file.c" -o "$obj"
-    objects="$objects $obj"
-done
-if [ -n "$isa" ]; then
-    for file in kernels/isa_avx2 kernels/convolve_avx2; do
+compile() { # "ISA FLAGS" FILE... (paths under csrc/, without .c)
+    flags=$1
+    shift
+    for file in "$@"; do
         obj="$out/obj/$(echo "$file" | tr / _).o"
-        $cc $common $isa $instrument -mavx2 -mfma -c "$src/csrc/$file.c" -o "$obj"
+        $cc $common $isa $instrument $flags -c "$src/csrc/$file.c" -o "$obj"
         objects="$objects $obj"
     done
+}
+compile "" core layout runtime square sum convolve kernels/isa_baseline
+if [ -n "$isa" ]; then
+    compile "-mavx2 -mfma" kernels/isa_avx2 kernels/convolve_avx2
+    compile "-mavx512f -mavx2 -mfma" kernels/isa_avx512 kernels/convolve_avx512
 fi
 
 # The targets themselves get edge coverage only: tracing every comparison

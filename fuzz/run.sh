@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh -- runs each libFuzzer target for SECONDS at every SIMD level this
-# machine has (NDKERN_SIMD=baseline, and avx2 when the CPU has AVX2 + FMA),
+# machine has (NDKERN_SIMD=baseline, avx2 when the CPU has AVX2 + FMA, and
+# avx512 when it also has AVX-512F),
 # starting from the committed seed corpus fuzz/corpus/<target>/.
 #
 #   fuzz/run.sh BUILDDIR [SECONDS [TARGET...]]
@@ -28,6 +29,7 @@ levels=baseline
 if [ "$(uname -m)" = x86_64 ] &&
    grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
     levels="baseline avx2"
+    grep -qw avx512f /proc/cpuinfo 2>/dev/null && levels="baseline avx2 avx512"
 fi
 
 # allocator_may_return_null: a huge allocation must reach the library as
