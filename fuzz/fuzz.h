@@ -579,4 +579,17 @@ static inline void fz_check_level(void)
     fprintf(stderr, "ndkern fuzz: simd level %s\n", got);
 }
 
+/* libFuzzer's entry points; each target (one per binary, each including
+ * this header once) defines LLVMFuzzerTestOneInput. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fz_check_level();
+    return 0;
+}
+
 #endif /* NDKERN_FUZZ_H */

@@ -13,17 +13,6 @@
  */
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fz_check_level();
-    return 0;
-}
-
 /* Outputs compared in full up to this many reference multiply-adds; past
  * it, a sample of positions. */
 #define FULL_CHECK_TERMS 200000

@@ -10,17 +10,6 @@
  */
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fz_check_level();
-    return 0;
-}
-
 /* Same bits, except that any NaN equals any NaN. */
 static int same_float(float a, float b)
 {

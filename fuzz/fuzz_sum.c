@@ -11,17 +11,6 @@
  */
 #include "fuzz.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fz_check_level();
-    return 0;
-}
-
 /* ndkern.h's bound: (20 + log2 n) * 2^-53 * sum|x|, plus the final rounding
  * to float32, plus one rounding per element for integers wider than the
  * output's significand (as test_sum.c), and the spacing of subnormals. */
