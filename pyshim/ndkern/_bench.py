@@ -360,14 +360,19 @@ def _seconds(call):
     return time.perf_counter() - start
 
 
+# float32 flops per cycle and core of a level: two FMA pipes of that width.
+_FLOAT32_FLOPS_PER_CYCLE = {"avx2": (32, "AVX2+FMA"), "avx512": (64, "AVX-512F")}
+
+
 def _print_machine(machine, peers):
     print(f"ndkern {machine['ndkern']} ({ndkern.library_path})")
     print(f"CPU: {machine['cpu']}, {machine['cpus']} logical CPUs, "
           f"nominal {machine['nominal_mhz']} MHz; SIMD level {machine['simd']}; "
           f"ndkern threads {machine['threads']}")
-    if machine["nominal_mhz"]:
-        peak32 = machine["nominal_mhz"] * 1e6 * 32 * machine["threads"] / 1e9
-        print(f"nominal AVX2+FMA peak with {machine['threads']} thread(s): "
+    per_cycle, isa = _FLOAT32_FLOPS_PER_CYCLE.get(machine["simd"], (0, ""))
+    if machine["nominal_mhz"] and per_cycle:
+        peak32 = machine["nominal_mhz"] * 1e6 * per_cycle * machine["threads"] / 1e9
+        print(f"nominal {isa} peak with {machine['threads']} thread(s): "
               f"{peak32:.0f} GFLOP/s float32, {peak32 / 2:.0f} float64 "
               f"(turbo clocks can exceed it)")
     print(f"memory copy bandwidth (numpy.copyto, read+write): {machine['memcpy_gbs']} GB/s")
