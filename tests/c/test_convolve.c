@@ -3,7 +3,8 @@
  * reference: every dtype x mode x boundary, kernels even/odd/larger than the
  * image/1xN/Nx1/empty, fillvalue NULL or not, random layouts; hand-computed
  * values (which also check the reference); moderate sizes fully checked;
- * large threaded inputs bit-identical for 1, 2 and 3 threads; error paths.
+ * rank-1 (separable) kernels and nearly rank-1 ones; large threaded inputs
+ * bit-identical for 1, 2 and 3 threads; error paths.
  */
 #include "common.h"
 
@@ -90,7 +91,55 @@ struct conv_case {
     int use_fill;
     struct value_gen gen;
     int64_t samples;        /* 0: compare every output element */
+    int g_kind;             /* enum kernel_kind */
 };
+
+/* Kernel values: random, an outer product u v^T (separable), or an outer
+ * product with one entry changed (must not be taken for separable). */
+enum kernel_kind { KK_RANDOM, KK_RANK1, KK_NEAR_RANK1 };
+
+/* Factor values for rank-1 kernels: small, sometimes zero, sometimes with
+ * a common factor (rows whose gcd > 1); nonnegative for unsigned dtypes,
+ * up to 2^13 for the wide integers; floats in [-2, 2] or a Gaussian. */
+static void random_factor(int dt, int64_t n, int gaussian, int64_t common, long double *out)
+{
+    int64_t limit = ref_dtypes[dt].size >= 4 && rng_chance(30) ? 8192 : 3;
+    int64_t lo = ref_dtypes[dt].kind == REF_UNSIGNED ? 0 : -limit;
+    for (int64_t i = 0; i < n; i++) {
+        if (!ref_is_int(dt))
+            out[i] = gaussian ? expl(-(i - n / 2.0L) * (i - n / 2.0L) / 4) : rng_unit() * 4 - 2;
+        else
+            out[i] = rng_chance(15) ? 0 : (long double)(common * rng_range(lo, limit));
+    }
+}
+
+/* Overwrites g (kh x kw) with u v^T, rounded once to the dtype (integers
+ * stay in range), and for KK_NEAR_RANK1 changes one entry by 1 or by 1% of
+ * the largest magnitude. */
+static void make_rank1(harness_array *g, int dt, int kind)
+{
+    long double u[64], v[64], largest = 0;
+    int gaussian = !ref_is_int(dt) && rng_chance(30);
+    random_factor(dt, g->shape[0], gaussian, rng_chance(30) ? rng_range(2, 3) : 1, u);
+    random_factor(dt, g->shape[1], gaussian, rng_chance(30) ? rng_range(2, 3) : 1, v);
+    for (int64_t a = 0; a < g->shape[0]; a++)
+        for (int64_t b = 0; b < g->shape[1]; b++) {
+            unsigned char *p = g->data + a * g->strides[0] + b * g->strides[1];
+            if (ref_is_int(dt))
+                ref_store_int(p, dt, (uint64_t)(int64_t)(u[a] * v[b]));
+            else
+                ref_store_component(p, dt, 0, u[a] * v[b]);
+            largest = fmaxl(largest, fabsl(u[a] * v[b]));
+        }
+    if (kind == KK_NEAR_RANK1) {
+        unsigned char *p = g->data + rng_below(g->shape[0]) * g->strides[0] +
+                           rng_below(g->shape[1]) * g->strides[1];
+        if (ref_is_int(dt))
+            ref_store_int(p, dt, ref_load_int(p, dt) + 1);
+        else
+            ref_store_component(p, dt, 0, ref_load_component(p, dt, 0) + largest / 100 + 1);
+    }
+}
 
 /*
  * Runs one case: builds f, g (and the fill value, misaligned) as asked,
@@ -117,16 +166,21 @@ static void run_case(const struct conv_case *c)
     harness_array_init(&fill, 0, &zero, es, HL_MISALIGN);
     fill_array(&f, c->dt, &c->gen);
     fill_array(&g, c->dt, &c->gen);
+    if (c->g_kind != KK_RANDOM)
+        make_rank1(&g, c->dt, c->g_kind);
     fill_array(&fill, c->dt, &c->gen);
     harness_array_snapshot(&f);
     harness_array_snapshot(&g);
     harness_array_snapshot(&h);
     harness_array_snapshot(&fill);
-    harness_set_context("%s %s mode %s boundary %s fill %s; f %s; g %s; h %s",
+    harness_set_context("%s %s mode %s boundary %s fill %s; f %s; g %s%s; h %s",
                         function_names[c->correlate], dtype_name(c->dt), mode_name(c->mode),
                         boundary_name(c->boundary), c->use_fill ? "given" : "NULL",
                         harness_array_describe(&f, fd, sizeof fd),
                         harness_array_describe(&g, gd, sizeof gd),
+                        c->g_kind == KK_RANK1        ? " rank 1"
+                        : c->g_kind == KK_NEAR_RANK1 ? " nearly rank 1"
+                                                     : "",
                         harness_array_describe(&h, hd, sizeof hd));
 
     rc = functions[c->correlate](f.data, f.shape, f.strides, g.data, g.shape, g.strides,
@@ -309,6 +363,38 @@ static void test_moderate(void)
                 }
 }
 
+/* Rank-1 kernels (two passes where that pays: 3x5 does not, 3x7 does) and
+ * nearly rank-1 ones (direct), every real dtype x mode x boundary, with
+ * small values (float compute types) and full-range ones (wrapping). */
+static void test_separable(void)
+{
+    for (int correlate = 0; correlate < 2; correlate++)
+        for (int dt = 0; dt < REF_NDTYPES; dt++)
+            for (int mode = 0; mode < 3; mode++)
+                for (int boundary = 0; boundary < 3; boundary++)
+                    for (int rep = 0; rep < 6; rep++) {
+                        struct conv_case c;
+                        if (ref_is_complex(dt))
+                            continue;
+                        memset(&c, 0, sizeof c);
+                        c.correlate = correlate;
+                        c.dt = dt;
+                        c.mode = mode;
+                        c.boundary = boundary;
+                        c.g_shape[0] = rep == 0 ? 3 : rng_range(3, 12);
+                        c.g_shape[1] = rep == 0 ? 5 + 2 * rng_below(2) : rng_range(3, 12);
+                        c.f_shape[0] = rng_chance(20) ? rng_range(1, 4) : rng_range(5, 40);
+                        c.f_shape[1] = rng_chance(20) ? rng_range(1, 4) : rng_range(5, 40);
+                        c.f_flags = harness_random_layout(HL_ALL_INPUT);
+                        c.g_flags = harness_random_layout(HL_ALL_INPUT & ~HL_ZERO);
+                        c.h_flags = harness_random_layout(HL_ALL_OUTPUT);
+                        c.use_fill = rep % 2 == 0;
+                        c.gen = random_values(dt);
+                        c.g_kind = rep == 5 ? KK_NEAR_RANK1 : KK_RANK1;
+                        run_case(&c);
+                    }
+}
+
 /* ---------------------------------------------------------------- by hand */
 
 /*
@@ -468,24 +554,37 @@ static void test_hand_computed(void)
 
 /* Large inputs at 1, 2 and 3 threads: bit-identical results, and a sample
  * of outputs checked against the reference. */
-static void thread_case(int correlate, int dt, int mode, int boundary, int64_t m1, int64_t n1,
-                        int64_t m2, int64_t n2, unsigned f_flags)
+struct thread_spec {
+    int correlate, dt, mode, boundary;
+    int64_t f_shape[2], g_shape[2];
+    unsigned f_flags;
+    int g_kind;
+};
+
+static void thread_case(const struct thread_spec *spec)
 {
-    int64_t fs[2] = {m1, n1}, gs[2] = {m2, n2}, hs[2], zero = 0;
+    const int correlate = spec->correlate, dt = spec->dt;
+    const int mode = spec->mode, boundary = spec->boundary, g_kind = spec->g_kind;
+    const int64_t *fs = spec->f_shape, *gs = spec->g_shape;
+    int64_t hs[2], zero = 0;
     harness_array f, g, h[N_THREAD_COUNTS], fill;
     struct value_gen gen = random_values(dt);
     int swapped;
 
     CHECK(ref_conv2d_shape(fs, gs, mode, boundary, hs, &swapped) == NDKERN_OK);
-    harness_array_init(&f, 2, fs, (size_t)ref_dtypes[dt].size, f_flags);
+    harness_array_init(&f, 2, fs, (size_t)ref_dtypes[dt].size, spec->f_flags);
     harness_array_init(&g, 2, gs, (size_t)ref_dtypes[dt].size, 0);
     harness_array_init(&fill, 0, &zero, (size_t)ref_dtypes[dt].size, 0);
     fill_array(&f, dt, &gen);
     fill_array(&g, dt, &gen);
+    if (g_kind != KK_RANDOM)
+        make_rank1(&g, dt, g_kind);
     fill_array(&fill, dt, &gen);
     harness_set_context("threads: %s %s %" PRId64 "x%" PRId64 " * %" PRId64 "x%" PRId64
-                        " mode %s boundary %s", function_names[correlate], dtype_name(dt),
-                        m1, n1, m2, n2, mode_name(mode), boundary_name(boundary));
+                        "%s mode %s boundary %s", function_names[correlate], dtype_name(dt),
+                        fs[0], fs[1], gs[0], gs[1], g_kind == KK_RANK1 ? " rank 1" : "",
+                        mode_name(mode),
+                        boundary_name(boundary));
     for (int t = 0; t < N_THREAD_COUNTS; t++) {
         harness_array_init(&h[t], 2, hs, (size_t)ref_dtypes[dt].size, 0);
         CHECK_STATUS(ndkern_set_num_threads(thread_counts[t]), NDKERN_OK);
@@ -507,14 +606,31 @@ static void thread_case(int correlate, int dt, int mode, int boundary, int64_t m
 
 static void test_threads(void)
 {
-    thread_case(0, NDKERN_FLOAT64, NDKERN_MODE_SAME, NDKERN_BOUNDARY_SYMM, 1200, 1100, 7, 6, 0);
-    thread_case(0, NDKERN_FLOAT32, NDKERN_MODE_FULL, NDKERN_BOUNDARY_FILL, 1100, 1200, 5, 5,
-                HL_MISALIGN);
-    thread_case(1, NDKERN_FLOAT32, NDKERN_MODE_SAME, NDKERN_BOUNDARY_WRAP, 1000, 1000, 8, 8,
-                HL_TRANSPOSE);
-    thread_case(1, NDKERN_COMPLEX64, NDKERN_MODE_VALID, NDKERN_BOUNDARY_FILL, 700, 900, 5, 4, 0);
-    thread_case(0, NDKERN_INT32, NDKERN_MODE_SAME, NDKERN_BOUNDARY_WRAP, 1000, 1000, 5, 5, 0);
-    thread_case(1, NDKERN_FLOAT64, NDKERN_MODE_VALID, NDKERN_BOUNDARY_FILL, 9, 9, 1200, 1000, 0);
+    static const struct thread_spec specs[] = {
+        {0, NDKERN_FLOAT64, NDKERN_MODE_SAME, NDKERN_BOUNDARY_SYMM, {1200, 1100}, {7, 6}, 0,
+         KK_RANDOM},
+        {0, NDKERN_FLOAT32, NDKERN_MODE_FULL, NDKERN_BOUNDARY_FILL, {1100, 1200}, {5, 5},
+         HL_MISALIGN, KK_RANDOM},
+        {1, NDKERN_FLOAT32, NDKERN_MODE_SAME, NDKERN_BOUNDARY_WRAP, {1000, 1000}, {8, 8},
+         HL_TRANSPOSE, KK_RANDOM},
+        {1, NDKERN_COMPLEX64, NDKERN_MODE_VALID, NDKERN_BOUNDARY_FILL, {700, 900}, {5, 4}, 0,
+         KK_RANDOM},
+        {0, NDKERN_INT32, NDKERN_MODE_SAME, NDKERN_BOUNDARY_WRAP, {1000, 1000}, {5, 5}, 0,
+         KK_RANDOM},
+        {1, NDKERN_FLOAT64, NDKERN_MODE_VALID, NDKERN_BOUNDARY_FILL, {9, 9}, {1200, 1000}, 0,
+         KK_RANDOM},
+        /* Separable kernels: two passes. */
+        {0, NDKERN_FLOAT32, NDKERN_MODE_SAME, NDKERN_BOUNDARY_FILL, {1000, 1000}, {9, 9}, 0,
+         KK_RANK1},
+        {1, NDKERN_FLOAT64, NDKERN_MODE_FULL, NDKERN_BOUNDARY_SYMM, {1100, 900}, {7, 11},
+         HL_TRANSPOSE, KK_RANK1},
+        {0, NDKERN_INT64, NDKERN_MODE_SAME, NDKERN_BOUNDARY_WRAP, {1000, 1000}, {9, 9},
+         HL_MISALIGN, KK_RANK1},
+        {1, NDKERN_UINT16, NDKERN_MODE_VALID, NDKERN_BOUNDARY_FILL, {1000, 800}, {5, 6}, 0,
+         KK_RANK1},
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        thread_case(&specs[i]);
 }
 
 /* ---------------------------------------------------------------- errors */
@@ -783,6 +899,7 @@ int main(void)
     test_hand_computed();
     test_random_cases();
     test_moderate();
+    test_separable();
     test_null_empty();
     test_errors();
     test_overflow();
