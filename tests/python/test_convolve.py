@@ -1,5 +1,6 @@
 """convolve2d / correlate2d against scipy.signal."""
 
+import math
 import re
 
 import numpy as np
@@ -231,3 +232,133 @@ def test_out_overlapping_an_input(name):
     want = theirs(f.copy(), g, "same")
     ours(f, g, "same", out=memory[2:, 1:11])
     np.testing.assert_array_equal(memory[2:, 1:11], want)
+
+
+# Separable (rank-1) kernels: two 1-D passes when kh*kw - kh - kw >= 11.
+
+REAL_DTYPES = INT_DTYPES + [np.dtype(np.float32), np.dtype(np.float64)]
+
+
+def factors(dtype, size):
+    """Factors of an outer-product kernel whose products fit `dtype`: small
+    integers (some zero, some sharing a divisor) up to 2^20 for the wide
+    types, nonnegative for unsigned; floats of mixed sign and magnitude."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        value = st.floats(-4, 4, allow_nan=False, width=8 * dtype.itemsize)
+        return st.lists(value, min_size=size, max_size=size)
+    info = np.iinfo(dtype)
+    limit = min(math.isqrt(info.max) // 2, 2**20)
+    value = st.integers(-limit if info.min else 0, limit)
+    return st.builds(lambda scale, values: [scale * v for v in values],
+                     st.sampled_from([1, 1, 2]), st.lists(value, min_size=size, max_size=size))
+
+
+def outer(u, v, dtype):
+    """u v^T rounded once to `dtype` (integer products are exact)."""
+    kind = object if np.dtype(dtype).kind in "iu" else np.float64
+    return np.outer(np.array(u, kind), np.array(v, kind)).astype(dtype)
+
+
+def assert_scipy_result(got, want, in1, in2, fillvalue=0):
+    """Integers bit for bit; floats to rounding (two passes round
+    differently from SciPy's direct sum)."""
+    if got.dtype.kind in "iu":
+        assert_identical(got, want)
+    else:
+        assert_matches(got, want, in1, in2, fillvalue)
+
+
+@given(st.data(), st.sampled_from(REAL_DTYPES), st.sampled_from(MODES),
+       st.sampled_from(["fill", "wrap", "symm"]), st.sampled_from(sorted(FUNCTIONS)))
+def test_separable_kernels_match_scipy(data, dtype, mode, boundary, name):
+    ours, theirs = FUNCTIONS[name]
+    kh, kw = data.draw(st.integers(3, 11), "kh"), data.draw(st.integers(3, 11), "kw")
+    kernel = outer(data.draw(factors(dtype, kh), "u"), data.draw(factors(dtype, kw), "v"), dtype)
+    kernel = kernel[::data.draw(st.sampled_from([1, -1])), ::data.draw(st.sampled_from([1, -1]))]
+    if data.draw(st.booleans(), "transposed"):
+        kernel = kernel.T
+    in1 = data.draw(views(dtype, min_dims=2, max_dims=2, min_side=1, max_side=14, finite=True),
+                    "in1")
+    if data.draw(st.booleans(), "small values") and dtype.kind in "iu":
+        in1 = in1 % 16  # float compute types instead of wrapping ones
+    fillvalue = data.draw(fill_values(dtype), "fillvalue")
+    try:
+        want = theirs(in1, kernel, mode, boundary, fillvalue)
+    except ValueError:
+        with pytest.raises(ValueError):
+            ours(in1, kernel, mode, boundary, fillvalue)
+        return
+    got = ours(in1, kernel, mode, boundary, fillvalue)
+    assert_scipy_result(got, want, in1, kernel, fillvalue if boundary == "fill" else 0)
+
+
+SEPARABLE_KERNELS = {
+    "sobel 3x3": ([1, 2, 1], [-1, 0, 1]),  # too small to pay: direct
+    "sobel 5x5": ([1, 4, 6, 4, 1], [-1, -2, 0, 2, 1]),
+    "first row zero, gcd 2": ([0, 2, -3, 0, 5], [4, 6, 0, -2, 8, 10]),
+    "box 9x9": ([1] * 9, [1] * 9),
+    "3x7": ([3, -1, 2], [1, 0, 0, -7, 2, 2, 5]),
+    "2x15": ([1, -1], list(range(-7, 8))),
+}
+
+
+@pytest.mark.parametrize("factors_uv", list(SEPARABLE_KERNELS.values()),
+                         ids=list(SEPARABLE_KERNELS))
+@pytest.mark.parametrize("dtype", REAL_DTYPES)
+@pytest.mark.parametrize("near", [False, True], ids=["rank1", "nearly-rank1"])
+def test_known_separable_kernels(factors_uv, dtype, near):
+    """Every mode and boundary; images of small values (float compute types)
+    and full-range ones (wrapping); strided and reversed views.  A nearly
+    rank-1 kernel (one entry changed) must take the direct path."""
+    u, v = factors_uv
+    if np.dtype(dtype).kind == "u":
+        u, v = np.abs(u), np.abs(v)
+    kernel = outer(u, v, dtype)
+    if near:
+        kernel[1, -1] += 1 if np.dtype(dtype).kind in "iu" else 0.01 * np.abs(kernel).max()
+    rng = np.random.default_rng(len(u) * 100 + len(v))
+    wide = random_values(rng, dtype, (40, 46), finite=True)
+    for in1 in (wide, wide % 16, wide[::2, ::-1], wide.T[::-3]):
+        for mode in MODES:
+            for boundary in ("fill", "wrap", "symm"):
+                for ours, theirs in FUNCTIONS.values():
+                    want = theirs(in1, kernel, mode, boundary, fillvalue=3)
+                    got = ours(in1, kernel, mode, boundary, fillvalue=3)
+                    assert_scipy_result(got, want, in1, kernel, 3 if boundary == "fill" else 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gaussian_and_nearly_separable_floats(dtype):
+    """A Gaussian (rounded once per tap) takes two passes and matches; a
+    kernel off rank 1 by far more than rounding is computed directly and
+    matches just as well."""
+    x = np.arange(-7, 8)
+    gaussian = np.exp(-x**2 / 8.0)
+    rng = np.random.default_rng(3)
+    image = random_values(rng, dtype, (120, 97), finite=True)
+    for kernel in (np.outer(gaussian, gaussian) / gaussian.sum()**2,
+                   np.outer(gaussian, gaussian[::-1] - 0.5),
+                   np.outer(gaussian, gaussian) + 1e-5 * rng.standard_normal((15, 15))):
+        kernel = kernel.astype(dtype)
+        for mode in MODES:
+            for ours, theirs in FUNCTIONS.values():
+                assert_matches(ours(image, kernel, mode, "symm"),
+                               theirs(image, kernel, mode, "symm"), image, kernel)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64, np.uint8, np.int16])
+def test_separable_results_do_not_depend_on_the_thread_count(dtype):
+    rng = np.random.default_rng(17)
+    image = random_values(rng, dtype, (700, 650), finite=True)
+    kernel = outer([1, 3, -2, 5, 4, 1, 2, 1, 1], [2, -1, 3, 1, 1, 7, 1], dtype) \
+        if np.dtype(dtype).kind == "i" else outer(range(1, 10), range(7, 0, -1), dtype)
+    results = []
+    for count in (1, 2):
+        with ndkern.threads(count):
+            results.append([ndkern.convolve2d(image, kernel, "same", "wrap"),
+                            ndkern.correlate2d(image[::-1, ::2], kernel, "full")])
+    for first, second in zip(*results):
+        assert_identical(first, second)
+    assert_scipy_result(results[0][0], signal.convolve2d(image, kernel, "same", "wrap"),
+                        image, kernel)
