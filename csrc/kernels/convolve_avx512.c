@@ -11,7 +11,7 @@
 #define NDK_MM512_BCAST_PS(p) _mm512_set1_ps(*(p))
 #define NDK_MM512_BCAST_PD(p) _mm512_set1_pd(*(p))
 
-NDK_DEFINE_BLOCKED_CORE(f32, avx512, float, __m512, 16, _mm512_setzero_ps, NDK_MM512_BCAST_PS,
+NDK_DEFINE_BLOCKED_CORE(f32, avx512, float, __m512, 16, 8, _mm512_setzero_ps, NDK_MM512_BCAST_PS,
                         _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_storeu_ps)
-NDK_DEFINE_BLOCKED_CORE(f64, avx512, double, __m512d, 8, _mm512_setzero_pd, NDK_MM512_BCAST_PD,
+NDK_DEFINE_BLOCKED_CORE(f64, avx512, double, __m512d, 8, 8, _mm512_setzero_pd, NDK_MM512_BCAST_PD,
                         _mm512_loadu_pd, _mm512_fmadd_pd, _mm512_storeu_pd)
