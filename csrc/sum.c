@@ -25,8 +25,12 @@
 #define CHUNK_LEVEL 10
 #define CHUNK_BLOCKS (INT64_C(1) << CHUNK_LEVEL)
 /* Most outputs per tile of the "across" strategy: wide tiles read each
- * input row in long runs. */
-#define TILE_MAX 1024
+ * input row in long runs (4096 float64: 32 KB); the tile's lanes, 16 x 4096
+ * doubles = 512 KB, stay in L2.  1024 read 8 KB runs: 1.6x slower. */
+#define TILE_MAX 4096
+/* Tasks per thread the "across" strategy aims for, so uneven chunks and
+ * tiles still balance. */
+#define TASKS_PER_THREAD 4
 #define CASCADE_LEVELS 64
 
 struct sum_plan {
@@ -100,19 +104,27 @@ struct reader {
     int64_t index[NDKERN_MAX_NDIM];
 };
 
+/* The address of reduced element `element` (logical order) from base, and
+ * its index along the reduced axes. */
+static const char *reduced_seek(const struct sum_plan *p, const char *base, int64_t element,
+                                int64_t index[NDKERN_MAX_NDIM])
+{
+    for (int d = p->rdim - 1; d >= 0; d--) {
+        index[d] = element % p->rshape[d];
+        element /= p->rshape[d];
+        base += index[d] * p->rstrides[d];
+    }
+    return base;
+}
+
 static void reader_seek(struct reader *r, const struct sum_plan *p,
                         const char *base, int64_t element)
 {
     const int inner = p->rdim - 1;
     r->p = p;
-    r->pos = element % p->rshape[inner];
-    int64_t rest = element / p->rshape[inner];
-    r->row = base;
-    for (int d = inner - 1; d >= 0; d--) {
-        r->index[d] = rest % p->rshape[d];
-        rest /= p->rshape[d];
-        r->row += r->index[d] * p->rstrides[d];
-    }
+    r->row = reduced_seek(p, base, element, r->index);
+    r->pos = r->index[inner];
+    r->row -= r->pos * p->rstrides[inner];
 }
 
 /* Converts the next n elements to doubles (REAL, COMPLEX) or integers. */
@@ -361,32 +373,39 @@ static int sum_single_output_threaded(const struct sum_plan *p, int nthreads)
 
 /* ------------------------------------- "across": vectorised over outputs */
 
-/* A worker's buffers for `tile` outputs along the kept axis kin (one
- * allocation; doubles count `tile * vpe` values per row). */
+/* A worker's buffers for `tile` outputs along the kept axis kin (complex:
+ * 8 lanes of 2 * tile values, else 16 of tile). */
 struct across_space {
     double *lanes[NDK_SUM_LANES];   /* value lanes */
     double *levels;                 /* nlevels rows of 2 * tile: the cascade */
     double *row;                    /* 2 * tile: converted input / block pairs */
     uint64_t *acc, *irow;           /* integer mode: tile each */
-    void *memory;
 };
 
 struct across_job {
     const struct sum_plan *p;
     struct across_space *spaces;   /* one per worker */
     int64_t tile, ntiles;          /* outputs per tile, tiles along kin */
-    int nlevels;
+    /* The reduction in nchunks chunks of 2^chunk_level blocks (whole
+     * cascade subtrees; only the last may be partial) of chunk_elems. */
+    int64_t nchunks, chunk_elems;
+    int chunk_level, nlevels;
+    double (*pairs)[2];            /* nchunks > 1: each chunk's result per */
+    uint64_t *ints;                /* output, at [chunk * kcount + j] */
+    void *memory;                  /* one allocation for all of the above */
 };
 
-static int across_space_alloc(struct across_space *s, int64_t tile, int nlevels)
+/* The 8-byte words of one worker's space. */
+static size_t across_space_words(int64_t tile, int nlevels)
 {
-    const size_t width = (size_t)(2 * tile);
-    size_t doubles = NDK_SUM_LANES * width + (size_t)nlevels * width + width;
-    s->memory = malloc(doubles * sizeof(double) + 2 * (size_t)tile * sizeof(uint64_t));
-    if (s->memory == NULL)
-        return NDKERN_ENOMEM;
-    double *d = s->memory;
-    for (int l = 0; l < NDK_SUM_LANES; l++, d += width)
+    return (size_t)tile * (size_t)(NDK_SUM_LANES + 2 * nlevels + 2 + 2);
+}
+
+static void across_space_init(struct across_space *s, double *d, int64_t tile, int vpe,
+                              int nlevels)
+{
+    const size_t width = (size_t)(2 * tile), lane_width = (size_t)(vpe * tile);
+    for (int l = 0; l < NDK_SUM_LANES / vpe; l++, d += lane_width)
         s->lanes[l] = d;
     s->levels = d;
     d += (size_t)nlevels * width;
@@ -394,7 +413,6 @@ static int across_space_alloc(struct across_space *s, int64_t tile, int nlevels)
     d += width;
     s->acc = (uint64_t *)(void *)d;
     s->irow = s->acc + tile;
-    return NDKERN_OK;
 }
 
 /* Folds the lanes of a finished block into the cascade of every output.
@@ -434,8 +452,11 @@ static void across_task(void *ctx, int64_t task, int worker)
     const struct across_job *job = ctx;
     const struct sum_plan *p = job->p;
     struct across_space *s = &job->spaces[worker];
-    const int64_t tile = job->tile, outer = task / job->ntiles;
-    const int64_t t0 = (task % job->ntiles) * tile;
+    const int64_t chunk = task % job->nchunks, tiled = task / job->nchunks;
+    const int64_t tile = job->tile, outer = tiled / job->ntiles;
+    const int64_t t0 = (tiled % job->ntiles) * tile;
+    const int64_t e0 = chunk * job->chunk_elems;
+    const int64_t e1 = p->rcount - e0 < job->chunk_elems ? p->rcount : e0 + job->chunk_elems;
     const int64_t width = p->kshape[p->kin] - t0 < tile ? p->kshape[p->kin] - t0 : tile;
     const int64_t kstride = p->kstrides[p->kin];
     const int nlanes = p->mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
@@ -451,16 +472,16 @@ static void across_task(void *ctx, int64_t task, int worker)
     base += t0 * kstride;
     dst += t0 * p->ostrides[p->kin];
 
-    /* Walk the reduced elements in logical order; element i feeds lane
-     * i % nlanes; a block ends every elems_per_block elements. */
-    int64_t index[NDKERN_MAX_NDIM] = {0};
-    const char *src = base;
+    /* Walk the chunk's reduced elements in logical order; element i feeds
+     * lane i % nlanes; a block ends every elems_per_block elements. */
+    int64_t index[NDKERN_MAX_NDIM];
+    const char *src = reduced_seek(p, base, e0, index);
     uint64_t count = 0;
     for (int k = 0; k < nlanes; k++)
         memset(s->lanes[k], 0, (size_t)nvals * sizeof(double));
     if (p->mode == SUM_MODE_INT)
         memset(s->acc, 0, (size_t)width * sizeof(uint64_t));
-    for (int64_t i = 0; i < p->rcount; i++) {
+    for (int64_t i = e0; i < e1; i++) {
         if (p->mode == SUM_MODE_INT) {
             p->k->to_int[p->dtype](src, kstride, width, s->irow);
             p->k->add_u64(s->acc, s->irow, width);
@@ -498,9 +519,113 @@ static void across_task(void *ctx, int64_t task, int worker)
                 first = 0;
             }
         }
-        store_result(p->out_dtype, dst + t * p->ostrides[p->kin],
-                     p->mode == SUM_MODE_INT ? s->acc[t] : 0, pair);
+        if (job->nchunks == 1) {
+            store_result(p->out_dtype, dst + t * p->ostrides[p->kin],
+                         p->mode == SUM_MODE_INT ? s->acc[t] : 0, pair);
+        } else {
+            const int64_t j = chunk * p->kcount + outer * p->kshape[p->kin] + t0 + t;
+            if (p->mode == SUM_MODE_INT) {
+                job->ints[j] = s->acc[t];
+            } else {
+                job->pairs[j][0] = pair[0];
+                job->pairs[j][1] = pair[1];
+            }
+        }
     }
+}
+
+/* Combines the chunks' results of every output in the cascade's order:
+ * full chunks are subtrees at chunk_level; a partial last chunk's levels
+ * all lie below, so its own result enters first, at level 0. */
+static void across_merge(const struct across_job *job)
+{
+    const struct sum_plan *p = job->p;
+    const int64_t extent = p->kshape[p->kin];
+    const int64_t nblocks = (p->rcount + p->elems_per_block - 1) / p->elems_per_block;
+    const int64_t full = nblocks >> job->chunk_level;
+    for (int64_t j = 0; j < p->kcount; j++) {
+        const char *base;
+        char *dst;
+        kept_position(p, j / extent, p->kin, &base, &dst);
+        dst += (j % extent) * p->ostrides[p->kin];
+        double pair[2] = {0.0, 0.0};
+        uint64_t u = 0;
+        if (p->mode == SUM_MODE_INT) {
+            for (int64_t c = 0; c < job->nchunks; c++)
+                u += job->ints[c * p->kcount + j];
+        } else {
+            struct cascade c;  /* levels are only read where count has a bit */
+            c.count = 0;
+            for (int64_t k = 0; k < full; k++)
+                cascade_push(&c, job->pairs[k * p->kcount + j][0],
+                             job->pairs[k * p->kcount + j][1], job->chunk_level);
+            if (full < job->nchunks) {
+                c.level[0][0] = job->pairs[full * p->kcount + j][0];
+                c.level[0][1] = job->pairs[full * p->kcount + j][1];
+                c.count |= 1;
+            }
+            cascade_result(&c, pair);
+        }
+        store_result(p->out_dtype, dst, u, pair);
+    }
+}
+
+/* Tiles along kin times chunks of the reduction, enough tasks for every
+ * thread: the reduction is split first (each thread then reads its own
+ * rows from start to end, the fastest pattern for memory), the tiles are
+ * narrowed only if that is not enough. */
+static int sum_across(const struct sum_plan *p, int nthreads)
+{
+    const int64_t extent = p->kshape[p->kin], outer = p->kcount / extent;
+    const int64_t nblocks = (p->rcount + p->elems_per_block - 1) / p->elems_per_block;
+    const int64_t wanted = nthreads > 1 ? TASKS_PER_THREAD * nthreads : 1;
+    struct across_job job = {p, NULL, extent < TILE_MAX ? extent : TILE_MAX, 0,
+                             1, p->rcount, 0, 1, NULL, NULL, NULL};
+    while (job.nlevels < CASCADE_LEVELS && (nblocks >> job.nlevels) > 0)
+        job.nlevels++;
+    job.nlevels++;
+    job.ntiles = (extent + job.tile - 1) / job.tile;
+    job.chunk_level = job.nlevels - 1;
+    while (job.chunk_level > 0 &&
+           outer * job.ntiles * (((nblocks - 1) >> job.chunk_level) + 1) < wanted)
+        job.chunk_level--;
+    job.nchunks = ((nblocks - 1) >> job.chunk_level) + 1;
+    if (job.nchunks > 1) {
+        job.chunk_elems = (INT64_C(1) << job.chunk_level) * p->elems_per_block;
+        job.nlevels = job.chunk_level + 1; /* a chunk's cascade stays below */
+    }
+    if (outer * job.ntiles * job.nchunks < nthreads) {
+        job.tile = ((extent + nthreads - 1) / nthreads + 7) / 8 * 8;
+        job.ntiles = (extent + job.tile - 1) / job.tile;
+    }
+    const int64_t ntasks = job.ntiles * outer * job.nchunks;
+    if (nthreads > ntasks)
+        nthreads = (int)ntasks;
+
+    /* One block for everything: glibc then reuses it on the next call
+     * instead of mapping and zeroing fresh pages (separate blocks of a 2-thread
+     * 2048x4096 sum faulted ~390 pages per call, ~20% of its time). */
+    const size_t space = across_space_words(job.tile, job.nlevels);
+    const size_t results = job.nchunks > 1 ? 2 * (size_t)job.nchunks * (size_t)p->kcount : 0;
+    job.spaces = malloc((size_t)nthreads * sizeof *job.spaces);
+    job.memory = malloc(((size_t)nthreads * space + results) * sizeof(double));
+    if (job.spaces == NULL || job.memory == NULL) {
+        free(job.spaces);
+        free(job.memory);
+        return NDKERN_ENOMEM;
+    }
+    double *words = job.memory;
+    for (int i = 0; i < nthreads; i++)
+        across_space_init(&job.spaces[i], words + (size_t)i * space, job.tile, p->vpe,
+                          job.nlevels);
+    job.pairs = (double(*)[2])(words + (size_t)nthreads * space);
+    job.ints = (uint64_t *)(void *)job.pairs;
+    ndk_parallel_for(nthreads, ntasks, across_task, &job);
+    if (job.nchunks > 1)
+        across_merge(&job);
+    free(job.spaces);
+    free(job.memory);
+    return NDKERN_OK;
 }
 
 /* ---------------------------------------------------------------- planning */
@@ -626,33 +751,5 @@ NDKERN_API int sum_array(const void *x, const int64_t *x_strides, int ndim,
         return NDKERN_OK;
     }
 
-    /* Wide tiles, but enough of them to keep every thread busy. */
-    const int64_t extent = p.kshape[p.kin], outer = p.kcount / extent;
-    int nthreads = ndk_threads_for(work, INT64_C(1) << 18);
-    struct across_job job = {&p, NULL, extent < TILE_MAX ? extent : TILE_MAX, 0, 1};
-    if (outer * ((extent + job.tile - 1) / job.tile) < nthreads)
-        job.tile = ((extent + nthreads - 1) / nthreads + 7) / 8 * 8;
-    job.ntiles = (extent + job.tile - 1) / job.tile;
-    int64_t nblocks = (p.rcount + p.elems_per_block - 1) / p.elems_per_block;
-    while (job.nlevels < CASCADE_LEVELS && (nblocks >> job.nlevels) > 0)
-        job.nlevels++;
-    job.nlevels++;
-    const int64_t ntasks = job.ntiles * outer;
-    if (nthreads > ntasks)
-        nthreads = (int)ntasks;
-    job.spaces = calloc((size_t)nthreads, sizeof *job.spaces);
-    int ok = job.spaces != NULL;
-    for (int i = 0; ok && i < nthreads; i++)
-        ok = across_space_alloc(&job.spaces[i], job.tile, job.nlevels) == NDKERN_OK;
-    if (!ok) {
-        for (int i = 0; job.spaces != NULL && i < nthreads; i++)
-            free(job.spaces[i].memory);
-        free(job.spaces);
-        return NDKERN_ENOMEM;
-    }
-    ndk_parallel_for(nthreads, ntasks, across_task, &job);
-    for (int i = 0; i < nthreads; i++)
-        free(job.spaces[i].memory);
-    free(job.spaces);
-    return NDKERN_OK;
+    return sum_across(&p, ndk_threads_for(work, INT64_C(1) << 18));
 }
