@@ -81,6 +81,40 @@ enum placement { SEPARATE, OVERLAP_F, OVERLAP_G, SAME_BUFFER };
  * can hold the packed kernel or do the work: the call must fail cleanly.
  * Only for calls whose output layout fits (same mode keeps h's shape, valid
  * mode keeps an output of at most 4 x 4).  Returns 1 when it applies. */
+/* Fills the kernel with an outer product u v^T (the separable path): small
+ * factors, or now and then (integers) factors below 2^23, whose products
+ * wrap in the narrow types and push large images to the wrapping compute
+ * types.
+ * Broadcast or overlapping layouts may break the rank 1; the result must
+ * be right either way.  Returns the numeric class of the kernel. */
+static enum fz_numeric fill_rank1(struct fz_array *g, int dt, long double limit)
+{
+    enum { MAX_SIDE = 64 };
+    int64_t u[MAX_SIDE], v[MAX_SIDE], index[2] = {0, 0};
+    enum fz_numeric worst = FZ_EXACT;
+    if (g->count == 0 || g->shape[0] > MAX_SIDE || g->shape[1] > MAX_SIDE)
+        return worst;
+    const int wide = ref_is_int(dt) && fz_rng() % 4 == 0;
+    for (int64_t i = 0; i < g->shape[0]; i++)
+        u[i] = wide ? (int64_t)(fz_rng() % (1u << 24)) - (1 << 23) : (int64_t)(fz_rng() % 7) - 3;
+    for (int64_t i = 0; i < g->shape[1]; i++)
+        v[i] = wide ? (int64_t)(fz_rng() % (1u << 24)) - (1 << 23) : (int64_t)(fz_rng() % 9) - 4;
+    do {
+        unsigned char *p = fz_at(g, index);
+        if (ref_is_int(dt)) {
+            ref_store_int(p, dt, (uint64_t)u[index[0]] * (uint64_t)v[index[1]]);
+        } else {
+            ref_store_component(p, dt, 0, (long double)(u[index[0]] * v[index[1]]));
+            if (ref_is_complex(dt))
+                ref_store_component(p, dt, 1, 0.0L);
+        }
+    } while (ref_next_index(2, g->shape, index));
+    do
+        worst = fz_worse(worst, fz_classify(fz_at(g, index), dt, limit));
+    while (ref_next_index(2, g->shape, index));
+    return worst;
+}
+
 static int huge_broadcast(struct fz_input *in, const struct conv_call *c, int base,
                           int64_t *f_shape, int64_t *f_strides, int64_t *g_shape,
                           int64_t *g_strides, const int64_t *h_shape, int *mode)
@@ -165,8 +199,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const long double limit = safe_limit(c.dt);
     c.numeric = fz_fill(&c.f, c.dt, (enum fz_style)fz_below(&in, FZ_NSTYLES), limit);
-    c.numeric = fz_worse(c.numeric,
-                         fz_fill(&c.g, c.dt, (enum fz_style)fz_below(&in, FZ_NSTYLES), limit));
+    const enum fz_style g_style = (enum fz_style)fz_below(&in, FZ_NSTYLES);
+    c.numeric = fz_worse(c.numeric, fz_chance(&in, 25) ? fill_rank1(&c.g, c.dt, limit)
+                                                        : fz_fill(&c.g, c.dt, g_style, limit));
     if (!fz_chance(&in, 30)) {
         c.fill = malloc((size_t)itemsize);
         fz_element(c.fill, c.dt, (enum fz_style)fz_below(&in, FZ_NSTYLES));
