@@ -230,6 +230,22 @@ static void store_result(int out_dtype, char *dst, uint64_t u, const double pair
     }
 }
 
+/* Advances `index` over `shape` to the next element in C order; returns
+ * the bytes the address moves. */
+static int64_t next_index(int ndim, const int64_t *shape, const int64_t *strides,
+                          int64_t *index)
+{
+    int64_t move = 0;
+    for (int d = ndim - 1; d >= 0; d--) {
+        move += strides[d];
+        if (++index[d] < shape[d])
+            break;
+        move -= shape[d] * strides[d];
+        index[d] = 0;
+    }
+    return move;
+}
+
 /* Writes 0 to every output (all reductions empty). */
 static int store_zeros(const struct sum_plan *p)
 {
@@ -238,13 +254,7 @@ static int store_zeros(const struct sum_plan *p)
     char *dst = p->out;
     for (int64_t j = 0; j < p->kcount; j++) {
         store_result(p->out_dtype, dst, 0, zero);
-        for (int d = p->kdim - 1; d >= 0; d--) {
-            dst += p->ostrides[d];
-            if (++index[d] < p->kshape[d])
-                break;
-            dst -= p->kshape[d] * p->ostrides[d];
-            index[d] = 0;
-        }
+        dst += next_index(p->kdim, p->kshape, p->ostrides, index);
     }
     return NDKERN_OK;
 }
@@ -415,11 +425,12 @@ static void across_space_init(struct across_space *s, double *d, int64_t tile, i
     s->irow = s->acc + tile;
 }
 
-/* Folds the lanes of a finished block into the cascade of every output.
- * Real: 16 lanes of `width` outputs; complex: 8 lanes of (re, im) pairs,
- * which is the same arithmetic on the value lanes. */
+/* Folds the lanes of a finished block into the cascade of every output,
+ * then zeroes them if `clear`.  Real: 16 lanes of `width` outputs; complex:
+ * 8 lanes of (re, im) pairs, which is the same arithmetic on the value
+ * lanes. */
 static void across_push(struct across_space *s, int mode, int64_t width, int64_t tile,
-                        uint64_t *count)
+                        uint64_t *count, int clear)
 {
     const int nlanes = mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
     const int last = mode == SUM_MODE_COMPLEX ? 1 : 2;
@@ -443,8 +454,60 @@ static void across_push(struct across_space *s, int mode, int64_t width, int64_t
     }
     memcpy(s->levels + l * 2 * tile, s->row, (size_t)(2 * width) * sizeof(double));
     *count += 1;
+    for (int k = 0; clear && k < nlanes; k++)
+        memset(s->lanes[k], 0, (size_t)nvals * sizeof(double));
+}
+
+/* Pushes the blocks of elements [e0, e1) of the reduction (e0 starts a
+ * block) when the kept axis holds float64 or float32 values contiguously:
+ * each block's lanes come from one sum_rows call over its rows. */
+static void across_rows(const struct sum_plan *p, struct across_space *s, const char *src,
+                        int64_t index[NDKERN_MAX_NDIM], int64_t e0, int64_t e1,
+                        int64_t width, int64_t tile, uint64_t *count)
+{
+    const int nlanes = p->mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
+    const int narrow = p->dtype == NDKERN_FLOAT32 || p->dtype == NDKERN_COMPLEX64;
+    const void *rows[NDK_SUM_BLOCK];
+    for (int64_t e = e0; e < e1;) {
+        const int64_t n = e1 - e < p->elems_per_block ? e1 - e : p->elems_per_block;
+        for (int64_t r = 0; r < n; r++) {
+            rows[r] = src;
+            src += next_index(p->rdim, p->rshape, p->rstrides, index);
+        }
+        (narrow ? p->k->sum_rows_f32 : p->k->sum_rows)(rows, n, width * p->vpe, nlanes,
+                                                        s->lanes);
+        across_push(s, p->mode, width, tile, count, 0);
+        e += n;
+    }
+}
+
+/* The same for any other rows: each is converted to doubles (or integers)
+ * and added to its lane (or the integer sums s->acc). */
+static void across_convert(const struct sum_plan *p, struct across_space *s,
+                           const char *src, int64_t index[NDKERN_MAX_NDIM], int64_t e0,
+                           int64_t e1, int64_t width, int64_t tile, uint64_t *count)
+{
+    const int nlanes = p->mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
+    const int64_t kstride = p->kstrides[p->kin], nvals = width * p->vpe;
     for (int k = 0; k < nlanes; k++)
         memset(s->lanes[k], 0, (size_t)nvals * sizeof(double));
+    if (p->mode == SUM_MODE_INT)
+        memset(s->acc, 0, (size_t)width * sizeof(uint64_t));
+    for (int64_t i = e0; i < e1; i++) {
+        if (p->mode == SUM_MODE_INT) {
+            p->k->to_int[p->dtype](src, kstride, width, s->irow);
+            p->k->add_u64(s->acc, s->irow, width);
+        } else {
+            if (p->mode == SUM_MODE_REAL)
+                p->k->to_real[p->dtype](src, kstride, width, s->row);
+            else
+                p->k->to_complex[p->dtype](src, kstride, width, s->row);
+            p->k->add_f64(s->lanes[i % nlanes], s->row, nvals);
+            if ((i + 1) % p->elems_per_block == 0 || i + 1 == p->rcount)
+                across_push(s, p->mode, width, tile, count, 1);
+        }
+        src += next_index(p->rdim, p->rshape, p->rstrides, index);
+    }
 }
 
 static void across_task(void *ctx, int64_t task, int worker)
@@ -459,12 +522,13 @@ static void across_task(void *ctx, int64_t task, int worker)
     const int64_t e1 = p->rcount - e0 < job->chunk_elems ? p->rcount : e0 + job->chunk_elems;
     const int64_t width = p->kshape[p->kin] - t0 < tile ? p->kshape[p->kin] - t0 : tile;
     const int64_t kstride = p->kstrides[p->kin];
-    const int nlanes = p->mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
-    const int64_t nvals = width * p->vpe;
-    /* Rows already of doubles (float64, complex128) are added in place. */
+    /* Rows of float64 or float32 (real or complex as the sum) are read
+     * where they lie. */
     const int direct = kstride == p->itemsize &&
-        ((p->mode == SUM_MODE_REAL && p->dtype == NDKERN_FLOAT64) ||
-         (p->mode == SUM_MODE_COMPLEX && p->dtype == NDKERN_COMPLEX128));
+        ((p->mode == SUM_MODE_REAL &&
+          (p->dtype == NDKERN_FLOAT64 || p->dtype == NDKERN_FLOAT32)) ||
+         (p->mode == SUM_MODE_COMPLEX &&
+          (p->dtype == NDKERN_COMPLEX128 || p->dtype == NDKERN_COMPLEX64)));
 
     const char *base;
     char *dst;
@@ -477,34 +541,7 @@ static void across_task(void *ctx, int64_t task, int worker)
     int64_t index[NDKERN_MAX_NDIM];
     const char *src = reduced_seek(p, base, e0, index);
     uint64_t count = 0;
-    for (int k = 0; k < nlanes; k++)
-        memset(s->lanes[k], 0, (size_t)nvals * sizeof(double));
-    if (p->mode == SUM_MODE_INT)
-        memset(s->acc, 0, (size_t)width * sizeof(uint64_t));
-    for (int64_t i = e0; i < e1; i++) {
-        if (p->mode == SUM_MODE_INT) {
-            p->k->to_int[p->dtype](src, kstride, width, s->irow);
-            p->k->add_u64(s->acc, s->irow, width);
-        } else {
-            if (direct)
-                p->k->add_f64(s->lanes[i % nlanes], src, nvals);
-            else if (p->mode == SUM_MODE_REAL)
-                p->k->to_real[p->dtype](src, kstride, width, s->row);
-            else
-                p->k->to_complex[p->dtype](src, kstride, width, s->row);
-            if (!direct)
-                p->k->add_f64(s->lanes[i % nlanes], s->row, nvals);
-            if ((i + 1) % p->elems_per_block == 0 || i + 1 == p->rcount)
-                across_push(s, p->mode, width, tile, &count);
-        }
-        for (int d = p->rdim - 1; d >= 0; d--) {
-            src += p->rstrides[d];
-            if (++index[d] < p->rshape[d])
-                break;
-            src -= p->rshape[d] * p->rstrides[d];
-            index[d] = 0;
-        }
-    }
+    (direct ? across_rows : across_convert)(p, s, src, index, e0, e1, width, tile, &count);
 
     for (int64_t t = 0; t < width; t++) {
         double pair[2] = {0.0, 0.0};

@@ -39,6 +39,13 @@ struct ndk_kernels {
     void (*sum_lanes)(const void *v, int64_t n, double lanes[NDK_SUM_LANES]);
     /* The same over n float32 values, each widened to double. */
     void (*sum_lanes_f32)(const void *v, int64_t n, double lanes[NDK_SUM_LANES]);
+    /* lanes[l][t] = rows[l][t] + rows[l + nlanes][t] + ..., in order from
+     * 0.0, for l < nlanes, t < n: the lanes of a block of nrows rows of n
+     * float64 (or float32, widened) values; rows may be unaligned. */
+    void (*sum_rows)(const void *const *rows, int64_t nrows, int64_t n, int nlanes,
+                     double *const *lanes);
+    void (*sum_rows_f32)(const void *const *rows, int64_t nrows, int64_t n, int nlanes,
+                         double *const *lanes);
     /* acc[i] += v[i] for i < n; v may be unaligned. */
     void (*add_f64)(double *acc, const void *v, int64_t n);
     void (*add_u64)(uint64_t *acc, const uint64_t *v, int64_t n);

@@ -424,6 +424,10 @@ static void test_threads(void)
     thread_case("i32_tall", NDKERN_INT32, NDKERN_INT64, 2, tall, 1, REDUCE_LEADING);
     thread_case("f32_planes_padded", NDKERN_FLOAT32, NDKERN_FLOAT64, 3, planes, 2,
                 REDUCE_LEADING | HL_PAD);
+    /* float32 rows widened as they are summed (no conversion buffer). */
+    thread_case("f32_tall", NDKERN_FLOAT32, NDKERN_FLOAT32, 2, tall, 1, REDUCE_LEADING);
+    thread_case("c64_tall_misaligned", NDKERN_COMPLEX64, NDKERN_COMPLEX64, 2, tall, 1,
+                REDUCE_LEADING | HL_MISALIGN);
 }
 
 /* ---------------------------------------------------------------- errors */
