@@ -543,67 +543,69 @@ static void across_task(void *ctx, int64_t task, int worker)
     uint64_t count = 0;
     (direct ? across_rows : across_convert)(p, s, src, index, e0, e1, width, tile, &count);
 
-    for (int64_t t = 0; t < width; t++) {
-        double pair[2] = {0.0, 0.0};
-        if (p->mode != SUM_MODE_INT) {
-            int first = 1;
-            for (int l = 0; l < job->nlevels; l++) {
-                if (!((count >> l) & 1))
-                    continue;
-                const double *level = s->levels + l * 2 * tile;
-                pair[0] = first ? level[2 * t] : level[2 * t] + pair[0];
-                pair[1] = first ? level[2 * t + 1] : level[2 * t + 1] + pair[1];
-                first = 0;
-            }
-        }
-        if (job->nchunks == 1) {
-            store_result(p->out_dtype, dst + t * p->ostrides[p->kin],
-                         p->mode == SUM_MODE_INT ? s->acc[t] : 0, pair);
-        } else {
-            const int64_t j = chunk * p->kcount + outer * p->kshape[p->kin] + t0 + t;
-            if (p->mode == SUM_MODE_INT) {
-                job->ints[j] = s->acc[t];
-            } else {
-                job->pairs[j][0] = pair[0];
-                job->pairs[j][1] = pair[1];
-            }
+    /* The tile's (re, im) or pair results, whole rows at a time: the
+     * levels the cascade holds, from the lowest, each added on the left. */
+    const int64_t j0 = outer * p->kshape[p->kin] + t0;
+    double *result = job->nchunks == 1 ? s->row : job->pairs[chunk * p->kcount + j0];
+    const size_t bytes = (size_t)(2 * width) * sizeof(double);
+    if (p->mode != SUM_MODE_INT) {
+        memset(result, 0, bytes);
+        for (int l = 0, first = 1; l < job->nlevels; l++) {
+            if (!((count >> l) & 1))
+                continue;
+            const double *level = s->levels + l * 2 * tile;
+            if (first)
+                memcpy(result, level, bytes);
+            else
+                for (int64_t t = 0; t < 2 * width; t++)
+                    result[t] = level[t] + result[t];
+            first = 0;
         }
     }
+    if (job->nchunks > 1 && p->mode == SUM_MODE_INT)
+        memcpy(job->ints + chunk * p->kcount + j0, s->acc, (size_t)width * sizeof(uint64_t));
+    for (int64_t t = 0; job->nchunks == 1 && t < width; t++)
+        store_result(p->out_dtype, dst + t * p->ostrides[p->kin],
+                     p->mode == SUM_MODE_INT ? s->acc[t] : 0, result + 2 * t);
 }
 
-/* Combines the chunks' results of every output in the cascade's order:
- * full chunks are subtrees at chunk_level; a partial last chunk's levels
- * all lie below, so its own result enters first, at level 0. */
+/* Combines the chunks' results of every output in the cascade's order,
+ * whole rows of outputs at a time, in place: full chunks are subtrees at
+ * chunk_level, so the cascade keeps one subtree per set bit of their count,
+ * each a pairwise tree of its chunks; these are added from the right
+ * (lowest level) onto a partial last chunk, whose levels all lie below. */
 static void across_merge(const struct across_job *job)
 {
     const struct sum_plan *p = job->p;
-    const int64_t extent = p->kshape[p->kin];
+    const int64_t extent = p->kshape[p->kin], outer = p->kcount / extent;
     const int64_t nblocks = (p->rcount + p->elems_per_block - 1) / p->elems_per_block;
-    const int64_t full = nblocks >> job->chunk_level;
-    for (int64_t j = 0; j < p->kcount; j++) {
+    const int64_t full = nblocks >> job->chunk_level, n = 2 * p->kcount;
+    double *chunks = &job->pairs[0][0];       /* chunk k's row: n doubles at k * n */
+    int64_t result = full < job->nchunks ? full : -1;
+    if (p->mode == SUM_MODE_INT) {
+        for (int64_t c = 1; c < job->nchunks; c++)
+            p->k->add_u64(job->ints, job->ints + c * p->kcount, p->kcount);
+        result = 0;
+    }
+    for (int64_t b = 0, end = full; p->mode != SUM_MODE_INT && (full >> b) != 0; b++) {
+        if (!((full >> b) & 1))
+            continue;
+        const int64_t start = end - (INT64_C(1) << b);
+        for (int64_t w = 1; w < (INT64_C(1) << b); w *= 2)
+            for (int64_t k = start; k < end; k += 2 * w)
+                p->k->add_f64(chunks + k * n, chunks + (k + w) * n, n);
+        if (result >= 0)
+            p->k->add_f64(chunks + start * n, chunks + result * n, n);
+        result = end = start;
+    }
+    for (int64_t o = 0; o < outer; o++) {
         const char *base;
         char *dst;
-        kept_position(p, j / extent, p->kin, &base, &dst);
-        dst += (j % extent) * p->ostrides[p->kin];
-        double pair[2] = {0.0, 0.0};
-        uint64_t u = 0;
-        if (p->mode == SUM_MODE_INT) {
-            for (int64_t c = 0; c < job->nchunks; c++)
-                u += job->ints[c * p->kcount + j];
-        } else {
-            struct cascade c;  /* levels are only read where count has a bit */
-            c.count = 0;
-            for (int64_t k = 0; k < full; k++)
-                cascade_push(&c, job->pairs[k * p->kcount + j][0],
-                             job->pairs[k * p->kcount + j][1], job->chunk_level);
-            if (full < job->nchunks) {
-                c.level[0][0] = job->pairs[full * p->kcount + j][0];
-                c.level[0][1] = job->pairs[full * p->kcount + j][1];
-                c.count |= 1;
-            }
-            cascade_result(&c, pair);
-        }
-        store_result(p->out_dtype, dst, u, pair);
+        kept_position(p, o, p->kin, &base, &dst);
+        for (int64_t t = 0, j = o * extent; t < extent; t++, j++)
+            store_result(p->out_dtype, dst + t * p->ostrides[p->kin],
+                         p->mode == SUM_MODE_INT ? job->ints[j] : 0,
+                         chunks + result * n + 2 * j);
     }
 }
 
