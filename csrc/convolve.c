@@ -17,7 +17,7 @@
  * detected from its values and, when that pays, runs as two passes of the
  * same core: v along each padded row, then u down the columns.  Integers
  * factor exactly and stay bit-identical; floats factor to within a few ulps
- * of max|W| and differ from the direct sum by rounding only. */
+ * of each entry and differ from the direct sum by rounding only. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -494,11 +494,19 @@ static int pack_kernel(struct conv_plan *p, const char *w, int64_t ws0, int64_t 
  * float type and congruent where it does not.)
  *
  * Floats factor through the largest |W[p][q]|: u = W[:,q] (exact), v =
- * W[p,:] / W[p][q] rounded to the compute type, accepted when every
- * |W[a][b] - u[a] v[b]| <= SEPARABLE_ULPS * eps * max|W| and W is finite:
- * the result then differs from the direct sum by rounding only. */
+ * W[p,:] / W[p][q] rounded to the compute type, accepted when W is finite,
+ * every nonzero |W[a][b]| is a normal number of the compute type within
+ * SEPARABLE_ULPS * eps * |W[a][b]| of u[a] v[b], and u[a] v[b] == 0 exactly
+ * where W[a][b] == 0.  Each term's weight is then right to a few units of
+ * rounding (u = eps / 2) with its sign and zeros exact, so the two passes
+ * are within (kh + kw + 2 SEPARABLE_ULPS + 1) u * sum|W||f| of the exact
+ * value -- inside the direct sum's own bound of about kh * kw * u *
+ * sum|W||f| once the path runs (kh * kw - kh - kw >= 11) -- and infinities
+ * and NaNs in f come out as in the direct sum.  (A tolerance relative to
+ * max|W| instead let small entries be wrong by far more than their own
+ * rounding; fuzz_convolve found it.) */
 #define SEPARABLE_MIN_SAVED 11
-#define SEPARABLE_ULPS 8
+#define SEPARABLE_ULPS 3
 
 /* Greatest common divisor of |x| and g (g = 0: |x|). */
 static uint64_t gcd_u64(uint64_t g, int64_t x)
@@ -570,14 +578,18 @@ static int factor_float(const struct conv_plan *p, const char *w, int64_t ws0, i
     const double pivot = row[pb];
     for (int64_t b = 0; b < kw; b++)
         row[b] = p->ct == NDK_CT_F32 ? (double)(float)(row[b] / pivot) : row[b] / pivot;
-    const double tolerance =
-        SEPARABLE_ULPS * (p->ct == NDK_CT_F32 ? FLT_EPSILON : DBL_EPSILON) * largest;
+    const double eps = p->ct == NDK_CT_F32 ? FLT_EPSILON : DBL_EPSILON;
+    const double smallest = p->ct == NDK_CT_F32 ? FLT_MIN : DBL_MIN;
     for (int64_t a = 0; a < kh; a++) {
         p->k->to_real[p->dtype](w + a * ws0, ws1, kw, buf);
         col[a] = buf[pb];
-        for (int64_t b = 0; b < kw; b++)
-            if (fabs(buf[b] - col[a] * row[b]) > tolerance)
+        for (int64_t b = 0; b < kw; b++) {
+            const double product = col[a] * row[b], entry = fabs(buf[b]);
+            if (buf[b] == 0 ? product != 0
+                            : entry < smallest || product == 0 ||
+                                  fabs(buf[b] - product) > SEPARABLE_ULPS * eps * entry)
                 return 0;
+        }
     }
     return 1;
 }

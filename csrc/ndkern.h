@@ -171,9 +171,11 @@ NDKERN_API int sum_array(const void *x, const int64_t *x_strides, int ndim,
  * agree to rounding.  Separable (rank-1) real kernels big enough to gain
  * (kh*kw - kh - kw >= 11: 4x5, 3x7, 2x13 and larger) are detected from
  * their values and computed in two 1-D passes: integers stay exact, floats
- * differ from the direct sum by rounding only.  WRAP/SYMM with an empty `f`, a non-empty kernel and a
- * non-empty output is NDKERN_ESHAPE (there is nothing to extend; SciPy
- * crashes); with an empty kernel every output is an empty sum, 0.
+ * differ from the direct sum by rounding only (float kernels must factor to
+ * within 3 ulps of every entry, zeros exactly).  WRAP/SYMM with an empty
+ * `f`, a non-empty kernel and a non-empty output is NDKERN_ESHAPE (there
+ * is nothing to extend; SciPy crashes); with an empty kernel every output
+ * is an empty sum, 0.
  * `h` must not overlap f or g.
  *
  * Errors: NDKERN_EINVAL, NDKERN_EDTYPE, NDKERN_ESHAPE, NDKERN_EOVERLAP,

@@ -95,8 +95,10 @@ struct conv_case {
 };
 
 /* Kernel values: random, an outer product u v^T (separable), or an outer
- * product with one entry changed (must not be taken for separable). */
-enum kernel_kind { KK_RANDOM, KK_RANK1, KK_NEAR_RANK1 };
+ * product with one entry changed (must not be taken for separable): by a
+ * lot, or (floats) a zero row's first entry made eps * max|W| -- tiny next
+ * to the kernel, but the only term of a corner output in full mode. */
+enum kernel_kind { KK_RANDOM, KK_RANK1, KK_NEAR_RANK1, KK_RANK1_SPECK };
 
 /* Factor values for rank-1 kernels: small, sometimes zero, sometimes with
  * a common factor (rows whose gcd > 1); nonnegative for unsigned dtypes,
@@ -122,6 +124,8 @@ static void make_rank1(harness_array *g, int dt, int kind)
     int gaussian = !ref_is_int(dt) && rng_chance(30);
     random_factor(dt, g->shape[0], gaussian, rng_chance(30) ? rng_range(2, 3) : 1, u);
     random_factor(dt, g->shape[1], gaussian, rng_chance(30) ? rng_range(2, 3) : 1, v);
+    if (kind == KK_RANK1_SPECK)
+        u[0] = 0;
     for (int64_t a = 0; a < g->shape[0]; a++)
         for (int64_t b = 0; b < g->shape[1]; b++) {
             unsigned char *p = g->data + a * g->strides[0] + b * g->strides[1];
@@ -139,6 +143,8 @@ static void make_rank1(harness_array *g, int dt, int kind)
         else
             ref_store_component(p, dt, 0, ref_load_component(p, dt, 0) + largest / 100 + 1);
     }
+    if (kind == KK_RANK1_SPECK && !ref_is_int(dt) && largest > 0)
+        ref_store_component(g->data, dt, 0, ldexpl(largest, 1 - ref_dtypes[dt].bits));
 }
 
 /*
@@ -178,9 +184,10 @@ static void run_case(const struct conv_case *c)
                         boundary_name(c->boundary), c->use_fill ? "given" : "NULL",
                         harness_array_describe(&f, fd, sizeof fd),
                         harness_array_describe(&g, gd, sizeof gd),
-                        c->g_kind == KK_RANK1        ? " rank 1"
-                        : c->g_kind == KK_NEAR_RANK1 ? " nearly rank 1"
-                                                     : "",
+                        c->g_kind == KK_RANK1          ? " rank 1"
+                        : c->g_kind == KK_NEAR_RANK1   ? " nearly rank 1"
+                        : c->g_kind == KK_RANK1_SPECK ? " rank 1 but a speck"
+                                                       : "",
                         harness_array_describe(&h, hd, sizeof hd));
 
     rc = functions[c->correlate](f.data, f.shape, f.strides, g.data, g.shape, g.strides,
@@ -390,7 +397,9 @@ static void test_separable(void)
                         c.h_flags = harness_random_layout(HL_ALL_OUTPUT);
                         c.use_fill = rep % 2 == 0;
                         c.gen = random_values(dt);
-                        c.g_kind = rep == 5 ? KK_NEAR_RANK1 : KK_RANK1;
+                        c.g_kind = rep == 5 ? KK_NEAR_RANK1
+                                   : rep == 4 && !ref_is_int(dt) ? KK_RANK1_SPECK
+                                                                 : KK_RANK1;
                         run_case(&c);
                     }
 }
