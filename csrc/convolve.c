@@ -631,24 +631,27 @@ static int plan_separable(struct conv_plan *p, const char *w, int64_t ws0, int64
     const int is_int = ndk_dtypes[p->dtype].kind == NDK_KIND_INT;
     const size_t n = (size_t)(p->kh + 2 * p->kw);
     void *scratch = malloc(n * 8); /* col, row, one row of W: int64 or double */
-    p->w_col = malloc((size_t)(p->kh * p->ct_size));
-    p->w_row = malloc((size_t)(p->kw * p->ct_size));
-    if (scratch == NULL || p->w_col == NULL || p->w_row == NULL) {
-        free(scratch);
+    if (scratch == NULL)
         return NDKERN_ENOMEM;
-    }
     int64_t *ints = scratch;
     double *reals = scratch;
-    p->separable = is_int ? factor_integer(p, w, ws0, ws1, ints, ints + p->kh,
-                                           ints + p->kh + p->kw)
-                          : factor_float(p, w, ws0, ws1, reals, reals + p->kh,
-                                         reals + p->kh + p->kw);
-    if (p->separable) {
+    const int rank1 = is_int ? factor_integer(p, w, ws0, ws1, ints, ints + p->kh,
+                                              ints + p->kh + p->kw)
+                             : factor_float(p, w, ws0, ws1, reals, reals + p->kh,
+                                            reals + p->kh + p->kw);
+    int rc = NDKERN_OK;
+    if (rank1) {
+        p->w_col = malloc((size_t)(p->kh * p->ct_size));
+        p->w_row = malloc((size_t)(p->kw * p->ct_size));
+        rc = p->w_col != NULL && p->w_row != NULL ? NDKERN_OK : NDKERN_ENOMEM;
+    }
+    if (rank1 && rc == NDKERN_OK) {
         factor_to_ct(p->ct, is_int ? ints : NULL, reals, p->kh, p->w_col);
         factor_to_ct(p->ct, is_int ? ints + p->kh : NULL, reals + p->kh, p->kw, p->w_row);
+        p->separable = 1;
     }
     free(scratch);
-    return NDKERN_OK;
+    return rc;
 }
 
 /* Writes zeros to every element of h (an empty kernel sums no terms). */

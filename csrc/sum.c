@@ -104,6 +104,22 @@ struct reader {
     int64_t index[NDKERN_MAX_NDIM];
 };
 
+/* Advances `index` over `shape` to the next element in C order; returns
+ * the bytes the address moves. */
+static int64_t next_index(int ndim, const int64_t *shape, const int64_t *strides,
+                          int64_t *index)
+{
+    int64_t move = 0;
+    for (int d = ndim - 1; d >= 0; d--) {
+        move += strides[d];
+        if (++index[d] < shape[d])
+            break;
+        move -= shape[d] * strides[d];
+        index[d] = 0;
+    }
+    return move;
+}
+
 /* The address of reduced element `element` (logical order) from base, and
  * its index along the reduced axes. */
 static const char *reduced_seek(const struct sum_plan *p, const char *base, int64_t element,
@@ -149,13 +165,7 @@ static void reader_read(struct reader *r, int64_t n, void *dst)
         if (r->pos < inner_n)
             break;
         r->pos = 0;
-        for (int d = inner - 1; d >= 0; d--) {
-            r->row += p->rstrides[d];
-            if (++r->index[d] < p->rshape[d])
-                break;
-            r->row -= p->rshape[d] * p->rstrides[d];
-            r->index[d] = 0;
-        }
+        r->row += next_index(inner, p->rshape, p->rstrides, r->index);
     }
 }
 
@@ -228,22 +238,6 @@ static void store_result(int out_dtype, char *dst, uint64_t u, const double pair
     switch (out_dtype) {
         NDK_FOR_EACH_DTYPE(NDK_STORE_RESULT)
     }
-}
-
-/* Advances `index` over `shape` to the next element in C order; returns
- * the bytes the address moves. */
-static int64_t next_index(int ndim, const int64_t *shape, const int64_t *strides,
-                          int64_t *index)
-{
-    int64_t move = 0;
-    for (int d = ndim - 1; d >= 0; d--) {
-        move += strides[d];
-        if (++index[d] < shape[d])
-            break;
-        move -= shape[d] * strides[d];
-        index[d] = 0;
-    }
-    return move;
 }
 
 /* Writes 0 to every output (all reductions empty). */
@@ -383,6 +377,13 @@ static int sum_single_output_threaded(const struct sum_plan *p, int nthreads)
 
 /* ------------------------------------- "across": vectorised over outputs */
 
+/* Lanes of the "across" buffers: complex values fill 8 lanes of (re, im)
+ * pairs, the same arithmetic as 16 value lanes. */
+static int across_lanes(int mode)
+{
+    return mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
+}
+
 /* A worker's buffers for `tile` outputs along the kept axis kin (complex:
  * 8 lanes of 2 * tile values, else 16 of tile). */
 struct across_space {
@@ -432,7 +433,7 @@ static void across_space_init(struct across_space *s, double *d, int64_t tile, i
 static void across_push(struct across_space *s, int mode, int64_t width, int64_t tile,
                         uint64_t *count, int clear)
 {
-    const int nlanes = mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
+    const int nlanes = across_lanes(mode);
     const int last = mode == SUM_MODE_COMPLEX ? 1 : 2;
     const int64_t nvals = mode == SUM_MODE_COMPLEX ? 2 * width : width;
     for (int w = nlanes / 2; w >= last; w /= 2)
@@ -465,7 +466,7 @@ static void across_rows(const struct sum_plan *p, struct across_space *s, const 
                         int64_t index[NDKERN_MAX_NDIM], int64_t e0, int64_t e1,
                         int64_t width, int64_t tile, uint64_t *count)
 {
-    const int nlanes = p->mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
+    const int nlanes = across_lanes(p->mode);
     const int narrow = p->dtype == NDKERN_FLOAT32 || p->dtype == NDKERN_COMPLEX64;
     const void *rows[NDK_SUM_BLOCK];
     for (int64_t e = e0; e < e1;) {
@@ -487,7 +488,7 @@ static void across_convert(const struct sum_plan *p, struct across_space *s,
                            const char *src, int64_t index[NDKERN_MAX_NDIM], int64_t e0,
                            int64_t e1, int64_t width, int64_t tile, uint64_t *count)
 {
-    const int nlanes = p->mode == SUM_MODE_COMPLEX ? NDK_SUM_LANES / 2 : NDK_SUM_LANES;
+    const int nlanes = across_lanes(p->mode);
     const int64_t kstride = p->kstrides[p->kin], nvals = width * p->vpe;
     for (int k = 0; k < nlanes; k++)
         memset(s->lanes[k], 0, (size_t)nvals * sizeof(double));
