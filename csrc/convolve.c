@@ -9,9 +9,10 @@
  *
  * Integers are computed exactly in float (float32 or float64) when a bound
  * of max|f| * sum|g| below 2^24 or 2^51 proves every partial sum is an
- * exactly representable integer, and then wrapped to the result type; otherwise in the unsigned
- * integer type of their width, which wraps like SciPy's loop.  Complex runs
- * the real core twice on interleaved data, once per weight component.
+ * exactly representable integer, and then wrapped to the result type;
+ * otherwise in the unsigned integer type of their width, which wraps like
+ * SciPy's loop.  Complex runs the real core twice on interleaved data, once
+ * per weight component.
  *
  * A real rank-1 kernel W = u v^T (separable: a box, a Gaussian, Sobel) is
  * detected from its values and, when that pays, runs as two passes of the
@@ -38,18 +39,20 @@
 /* Output rows per task. */
 #define STRIP_ROWS 32
 
-/* Multiply-adds a thread must get before another thread is started:
- * 2^21 is of the order of 0.1 ms at vector speed, above what starting and
- * joining a thread costs (tens of microseconds), so small problems stay on
- * the calling thread. */
+/* Multiply-adds a thread must get before another thread is started (the
+ * grain of ndk_threads_for).  2^21 takes roughly a tenth of a millisecond
+ * in the vector float cores (longer for integers), a few times what
+ * starting and joining a thread costs, so small problems stay on the
+ * calling thread. */
 #define CONV_THREAD_GRAIN_MACS (INT64_C(1) << 21)
 
-/* Buffer sizes are refused (NDKERN_ENOMEM) before they are computed when a
- * tap or a padded-row element could cost more than this many bytes in all
- * buffers together (a complex128 element, held twice while the kernel is
- * packed) and the total would pass CONV_MAX_BUFFER_BYTES: no machine holds
- * 2^47 bytes (the x86-64 user address space), so a broadcast kernel of
- * 2^48+ taps fails at once instead of wrapping a size or scanning for hours. */
+/* Step 3 refuses a problem (NDKERN_ENOMEM) before any buffer size is
+ * computed when, at CONV_BYTES_PER_ELEMENT_BOUND bytes per kernel tap or
+ * per padded-row element (a complex128 element, held twice while the kernel
+ * is packed), its buffers would pass CONV_MAX_BUFFER_BYTES.  No machine
+ * holds 2^47 bytes (the whole x86-64 user address space), so a broadcast
+ * kernel of 2^48+ taps fails at once instead of wrapping a size or scanning
+ * for hours. */
 #define CONV_BYTES_PER_ELEMENT_BOUND (2 * NDK_CONV_MAX_ELEMENT_BYTES)
 #define CONV_MAX_BUFFER_BYTES (INT64_C(1) << 47)
 
@@ -187,12 +190,13 @@ void ndk_conv_store_row(const struct ndk_conv_plan *p, const void *a, const void
                         int64_t n, char *dst, int64_t dst_stride)
 {
     const int compute_type = p->compute_type;
-    (void)compute_type; /* real and complex dtypes do not read these two */
-    (void)b;
+    (void)compute_type; /* read by the integer cases only */
+    (void)b;            /* read by the complex cases only */
     switch (p->dtype) {
         NDK_FOR_EACH_DTYPE(NDK_STORE_CASE)
     }
 }
+
 /* --------------------------------------------------------- the boundary */
 
 /* Index i of an axis of extent n under the boundary rule, or -1 (fill). */
