@@ -352,7 +352,6 @@ static int buffers_fit(const struct ndk_conv_plan *p)
              kernel_bytes > CONV_MAX_BUFFER_BYTES || row_elems > CONV_MAX_BUFFER_BYTES);
 }
 
-
 /* An upper bound of |v| over n integer elements, at most twice the largest:
  * the OR of the one's-complement magnitudes, plus one (an OR reduction
  * vectorises where a 64-bit max does not).  NDK_MAGNITUDE_BITS_SIGNED<S>(v)
@@ -397,25 +396,30 @@ static uint64_t integer_bound(const struct ndk_conv_plan *p, const void *fillval
 {
     const magnitude_fn magnitude = max_magnitude[p->dtype];
     const struct ndk_conv_view *img = &p->image, *w = &p->kernel;
-    uint64_t fmax = 0, gsum = 0, bound;
+    uint64_t image_max = 0, kernel_sum = 0, bound;
     for (int64_t i = 0; i < img->rows && img->cols > 0; i++) {
         uint64_t v = magnitude(img->data + i * img->row_stride, img->col_stride, img->cols);
-        fmax = v > fmax ? v : fmax;
+        image_max = v > image_max ? v : image_max;
     }
     if (p->boundary == NDKERN_BOUNDARY_FILL && fillvalue != NULL) {
         uint64_t v = magnitude(fillvalue, 0, 1);
-        fmax = v > fmax ? v : fmax;
+        image_max = v > image_max ? v : image_max;
     }
     for (int64_t a = 0; a < w->rows; a++)
         for (int64_t b = 0; b < w->cols; b++)
-            if (__builtin_add_overflow(
-                    gsum, magnitude(w->data + a * w->row_stride + b * w->col_stride, 0, 1), &gsum))
+            if (__builtin_add_overflow(kernel_sum,
+                                       magnitude(w->data + a * w->row_stride + b * w->col_stride,
+                                                 0, 1),
+                                       &kernel_sum))
                 return UINT64_MAX;
-    if (__builtin_mul_overflow(fmax, gsum, &bound))
+    if (__builtin_mul_overflow(image_max, kernel_sum, &bound))
         return UINT64_MAX;
     return bound;
 }
 
+/* Floats in their own precision; integers in float or double when
+ * integer_bound proves every partial sum exact there, else in the unsigned
+ * type of their width (it wraps like SciPy's loop). */
 static int choose_compute_type(const struct ndk_conv_plan *p, const void *fillvalue)
 {
     switch (p->dtype) {
@@ -466,8 +470,8 @@ struct direct_plan {
     int64_t padded_row_len;        /* compute scalars per padded row P(t), slack included */
     int64_t acc_row_len;           /* compute scalars per accumulator row, slack included */
     int core_writes_out;           /* the core writes h's rows itself (no accumulator) */
-    void *fill_row;                /* a padded row of fill values, or NULL when no
-                                      row of P lies wholly outside the image */
+    void *fill_row;                /* a padded row of fill values, for the rows of P
+                                      outside the image (boundary fill), or NULL */
     void *w_re, *w_im;             /* packed W, kh x kw compute scalars: real parts
                                       (or W itself), imaginary parts (complex only) */
     int separable;                 /* W = w_col w_row^T: two passes, no w_re */
@@ -719,7 +723,7 @@ static int pack_kernel(struct direct_plan *d)
 
 
 
-/* ---------------------------------------------------- separable kernels */
+/* -------------------------------------------- step 4: separable kernels */
 
 /* A rank-1 kernel W = u v^T (u: kh, v: kw) runs as two passes of the same
  * core: kh + kw multiply-adds per output instead of kh * kw.  It runs when
