@@ -178,8 +178,10 @@ static row_fn row_converter(const struct ndk_conv_plan *p)
     }
 #define NDK_STORE_COMPLEX(name, ctype, scalar)                                      \
     NDK_STORE_LOOP(name, ctype,                                                     \
-                   ((ctype){((const scalar *)a)[2 * i] - ((const scalar *)b)[2 * i + 1], \
-                            ((const scalar *)a)[2 * i + 1] + ((const scalar *)b)[2 * i]}))
+                   ((ctype){                                                        \
+                       .re = ((const scalar *)a)[2 * i] - ((const scalar *)b)[2 * i + 1], \
+                       .im = ((const scalar *)a)[2 * i + 1] + ((const scalar *)b)[2 * i], \
+                   }))
 #define NDK_STORE_CASE(CODE, name, ctype, KIND, scalar, SIGNED)                     \
     case NDKERN_##CODE: {                                                           \
         NDK_STORE_##KIND(name, ctype, scalar)                                       \
