@@ -29,7 +29,9 @@
  *      compute type and converts the fill value to it.
  *   4. ndk_conv_execute: writes h; here by the direct method (run_direct:
  *      packs or factors W, then strips of STRIP_ROWS output rows as tasks
- *      over threads, each building its padded rows and calling the core). */
+ *      over threads, each building its rows of P and calling the core).
+ *      A method reads P through struct ndk_conv_padded (the boundary rule
+ *      and fill value applied) and writes h with ndk_conv_store_row. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -464,21 +466,7 @@ int ndk_conv_choose_types(struct ndk_conv_plan *p, const void *fillvalue)
     return NDKERN_OK;
 }
 
-/* --------------------------------------------- step 4: the direct method */
-
-/* What the direct method adds to the plan. */
-struct direct_plan {
-    const struct ndk_conv_plan *p; /* the problem, steps 2 and 3 */
-    int64_t padded_row_len;        /* compute scalars per padded row P(t), slack included */
-    int64_t acc_row_len;           /* compute scalars per accumulator row, slack included */
-    int core_writes_out;           /* the core writes h's rows itself (no accumulator) */
-    void *fill_row;                /* a padded row of fill values, for the rows of P
-                                      outside the image (boundary fill), or NULL */
-    void *w_re, *w_im;             /* packed W, kh x kw compute scalars: real parts
-                                      (or W itself), imaginary parts (complex only) */
-    int separable;                 /* W = w_col w_row^T: two passes, no w_re */
-    void *w_col, *w_row;           /* the factors: kh and kw compute scalars */
-};
+/* ---------------------------------------- step 4: the padded image P */
 
 /* Elements per padded row P(t) before its slack. */
 static int64_t padded_width(const struct ndk_conv_plan *p)
@@ -486,14 +474,42 @@ static int64_t padded_width(const struct ndk_conv_plan *p)
     return p->out.cols + p->kernel.cols - 1;
 }
 
-/* Builds padded row P(t) in dst, or returns the shared fill row. */
-static const void *padded_row(const struct direct_plan *d, int64_t t, char *dst)
+int ndk_conv_padded_init(struct ndk_conv_padded *pad, const struct ndk_conv_plan *p)
 {
-    const struct ndk_conv_plan *p = d->p;
+    const int64_t width = padded_width(p);
+    *pad = (struct ndk_conv_padded){
+        .p = p,
+        .row_len = width * p->scalars_per_element + NDK_CONV_ROW_SLACK,
+    };
+    const int leaves_image = p->origin_row < 0 ||
+                             p->origin_row + p->out.rows + p->kernel.rows - 1 > p->image.rows ||
+                             p->origin_col < 0 || p->origin_col + width > p->image.cols;
+    if (p->boundary != NDKERN_BOUNDARY_FILL || !leaves_image)
+        return NDKERN_OK;
+    const int64_t elem = p->scalars_per_element * p->scalar_bytes;
+    char *row = malloc((size_t)(pad->row_len * p->scalar_bytes));
+    if (row == NULL)
+        return NDKERN_ENOMEM;
+    for (int64_t q = 0; q < width; q++)
+        memcpy(row + q * elem, p->fill, (size_t)elem);
+    memset(row + width * elem, 0, (size_t)(NDK_CONV_ROW_SLACK * p->scalar_bytes));
+    pad->fill_row = row;
+    return NDKERN_OK;
+}
+
+void ndk_conv_padded_free(struct ndk_conv_padded *pad)
+{
+    free(pad->fill_row);
+    pad->fill_row = NULL;
+}
+
+const void *ndk_conv_padded_row(const struct ndk_conv_padded *pad, int64_t t, char *dst)
+{
+    const struct ndk_conv_plan *p = pad->p;
     const struct ndk_conv_view *img = &p->image;
     const int64_t image_row = boundary_index(t + p->origin_row, img->rows, p->boundary);
     if (image_row < 0 || img->cols == 0) /* the image may then be NULL: no pointer arithmetic */
-        return d->fill_row;
+        return pad->fill_row;
     const row_fn convert = row_converter(p);
     const char *src = img->data + image_row * img->row_stride;
     const int64_t elem = p->scalars_per_element * p->scalar_bytes;
@@ -521,6 +537,20 @@ static const void *padded_row(const struct direct_plan *d, int64_t t, char *dst)
     return dst;
 }
 
+/* --------------------------------------------- step 4: the direct method */
+
+/* What the direct method adds to the plan. */
+struct direct_plan {
+    const struct ndk_conv_plan *p; /* the problem, steps 2 and 3 */
+    struct ndk_conv_padded padded; /* the rows of P */
+    int64_t acc_row_len;           /* compute scalars per accumulator row, slack included */
+    int core_writes_out;           /* the core writes h's rows itself (no accumulator) */
+    void *w_re, *w_im;             /* packed W, kh x kw compute scalars: real parts
+                                      (or W itself), imaginary parts (complex only) */
+    int separable;                 /* W = w_col w_row^T: two passes, no w_re */
+    void *w_col, *w_row;           /* the factors: kh and kw compute scalars */
+};
+
 /* One worker's buffers. */
 struct conv_space {
     char *rows;              /* (STRIP_ROWS + kh - 1) padded rows */
@@ -545,10 +575,10 @@ static void conv_task(void *ctx, int64_t task, int worker)
     struct conv_space *s = &job->spaces[worker];
     const int64_t m0 = task * STRIP_ROWS;
     const int64_t nrows = p->out.rows - m0 < STRIP_ROWS ? p->out.rows - m0 : STRIP_ROWS;
-    const int64_t row_bytes = d->padded_row_len * p->scalar_bytes;
+    const int64_t row_bytes = d->padded.row_len * p->scalar_bytes;
 
     for (int64_t t = 0; t < nrows + p->kernel.rows - 1; t++)
-        s->row_ptrs[t] = padded_row(d, m0 + t, s->rows + t * row_bytes);
+        s->row_ptrs[t] = ndk_conv_padded_row(&d->padded, m0 + t, s->rows + t * row_bytes);
 
     const int64_t width = p->out.cols * p->scalars_per_element;
     const int64_t tap_step = p->scalars_per_element;
@@ -612,7 +642,7 @@ static struct conv_space *alloc_spaces(const struct direct_plan *d, int nthreads
     const struct ndk_conv_plan *p = d->p;
     const int64_t acc_rows = p->out.rows < STRIP_ROWS ? p->out.rows : STRIP_ROWS;
     const int64_t strip_rows = acc_rows + p->kernel.rows - 1; /* padded rows per strip */
-    const size_t row_bytes = (size_t)(d->padded_row_len * p->scalar_bytes);
+    const size_t row_bytes = (size_t)(d->padded.row_len * p->scalar_bytes);
     const size_t acc_bytes = (size_t)(acc_rows * d->acc_row_len * p->scalar_bytes);
     struct conv_space *spaces = calloc((size_t)nthreads, sizeof *spaces);
     int ok = spaces != NULL;
@@ -631,28 +661,6 @@ static struct conv_space *alloc_spaces(const struct direct_plan *d, int nthreads
         spaces = NULL;
     }
     return spaces;
-}
-
-/* Sets d->fill_row when the boundary is fill and the padded window leaves
- * the image.  0 when out of memory. */
-static int make_fill_row(struct direct_plan *d)
-{
-    const struct ndk_conv_plan *p = d->p;
-    const int64_t width = padded_width(p);
-    const int leaves_image = p->origin_row < 0 ||
-                             p->origin_row + p->out.rows + p->kernel.rows - 1 > p->image.rows ||
-                             p->origin_col < 0 || p->origin_col + width > p->image.cols;
-    if (p->boundary != NDKERN_BOUNDARY_FILL || !leaves_image)
-        return 1;
-    const int64_t elem = p->scalars_per_element * p->scalar_bytes;
-    char *row = malloc((size_t)(d->padded_row_len * p->scalar_bytes));
-    if (row == NULL)
-        return 0;
-    for (int64_t q = 0; q < width; q++)
-        memcpy(row + q * elem, p->fill, (size_t)elem);
-    memset(row + width * elem, 0, (size_t)(NDK_CONV_ROW_SLACK * p->scalar_bytes));
-    d->fill_row = row;
-    return 1;
 }
 
 /* Threads for ntasks strips: at least CONV_THREAD_GRAIN_MACS each. */
@@ -676,10 +684,6 @@ static int run_strips(struct direct_plan *d)
     struct conv_space *spaces = alloc_spaces(d, nthreads);
     if (spaces == NULL)
         return NDKERN_ENOMEM;
-    if (!make_fill_row(d)) {
-        free_spaces(spaces, nthreads);
-        return NDKERN_ENOMEM;
-    }
     struct conv_job job = {.d = d, .spaces = spaces};
     ndk_parallel_for(nthreads, ntasks, conv_task, &job);
     free_spaces(spaces, nthreads);
@@ -923,7 +927,6 @@ static int run_direct(const struct ndk_conv_plan *p)
                                 (uintptr_t)p->out.data % (uintptr_t)scalar_bytes == 0;
     struct direct_plan d = {
         .p = p,
-        .padded_row_len = padded_width(p) * p->scalars_per_element + NDK_CONV_ROW_SLACK,
         .acc_row_len = p->out.cols * p->scalars_per_element + NDK_CONV_ROW_SLACK,
         .core_writes_out = core_writes_out,
     };
@@ -931,12 +934,14 @@ static int run_direct(const struct ndk_conv_plan *p)
     if (rc == NDKERN_OK && !d.separable)
         rc = pack_kernel(&d);
     if (rc == NDKERN_OK)
+        rc = ndk_conv_padded_init(&d.padded, p);
+    if (rc == NDKERN_OK)
         rc = run_strips(&d);
     free(d.w_re);
     free(d.w_im);
     free(d.w_col);
     free(d.w_row);
-    free(d.fill_row);
+    ndk_conv_padded_free(&d.padded);
     return rc;
 }
 

@@ -9,9 +9,11 @@
  *      padded image P (struct ndk_conv_plan);
  *   3. limits and types: sizes the buffers can hold, the compute type, the
  *      fill value in it;
- *   4. execute: writes h from the plan.
- * Another entry point (a stack of images) or method (FFT) reuses the steps
- * it needs: the plan says everything about one 2-D problem. */
+ *   4. execute: writes h from the plan, reading the padded image P row by
+ *      row (struct ndk_conv_padded) and storing with ndk_conv_store_row.
+ * Another entry point (a stack of images: steps 2-4 per image) or method
+ * (FFT: another step 4) reuses the steps it needs; the plan says
+ * everything about one 2-D problem. */
 #ifndef NDKERN_CONVOLVE_H
 #define NDKERN_CONVOLVE_H
 
@@ -83,6 +85,24 @@ int ndk_conv_choose_types(struct ndk_conv_plan *p, const void *fillvalue);
 /* Step 4: writes h from a plan of steps 2 and 3 (an empty kernel sums no
  * terms: zeros).  NDKERN_OK, or NDKERN_ENOMEM with h untouched. */
 int ndk_conv_execute(const struct ndk_conv_plan *p);
+
+/* The padded image P of a plan, row by row, as a method reads it (step 4). */
+struct ndk_conv_padded {
+    const struct ndk_conv_plan *p; /* the problem */
+    int64_t row_len;               /* compute scalars per row of P, NDK_CONV_ROW_SLACK
+                                      zero scalars included */
+    void *fill_row;                /* a row of fill values for the rows of P outside
+                                      the image (boundary fill), or NULL */
+};
+
+/* Sets up pad for p (boundary fill: the fill row when P leaves the image).
+ * NDKERN_OK or NDKERN_ENOMEM; ndk_conv_padded_free releases it either way. */
+int ndk_conv_padded_init(struct ndk_conv_padded *pad, const struct ndk_conv_plan *p);
+void ndk_conv_padded_free(struct ndk_conv_padded *pad);
+
+/* Row t of P (0 <= t < out.rows + kernel.rows - 1): built in dst (row_len
+ * compute scalars) and returned, or the shared fill row returned. */
+const void *ndk_conv_padded_row(const struct ndk_conv_padded *pad, int64_t t, char *dst);
 
 /* Writes n accumulator elements (compute type; complex: a = sum w_re * P,
  * b = sum w_im * P, interleaved) as elements of p->dtype, dst_stride bytes
