@@ -74,7 +74,10 @@ int ndk_conv_output_shape(int mode, const int64_t f_shape[2], const int64_t g_sh
                           int64_t h_shape[2], int *swapped);
 
 /* Step 2: fills the views, origin and flags of `p` from a validated request
- * whose output is not empty. */
+ * whose output is not empty.  It reads dtype, mode, boundary, correlate,
+ * swapped and the arrays' data, shape, strides and count, so an entry point
+ * over a stack can describe each image's three 2-D arrays and call steps
+ * 2-4 per image. */
 void ndk_conv_geometry(struct ndk_conv_plan *p, const struct ndk_conv_request *req);
 
 /* Step 3: NDKERN_ENOMEM when the buffers of the problem cannot exist;
