@@ -86,8 +86,10 @@ struct cascade {
                          * count can reach */
 };
 
-/* Pushes a unit; `row` is clobbered. */
-static void cascade_push(struct cascade *c, double *row)
+/* Pushes a unit; `row` is clobbered.  Inline: the per-output strategy
+ * pushes once per block of 256 values, where a call and a memcpy call cost
+ * a few percent. */
+static inline void cascade_push(struct cascade *c, double *row)
 {
     int l = 0;
     for (; (c->count >> l) & 1; l++) {
@@ -95,7 +97,9 @@ static void cascade_push(struct cascade *c, double *row)
         for (int64_t t = 0; t < c->width; t++)
             row[t] = level[t] + row[t];
     }
-    memcpy(c->levels + l * c->width, row, (size_t)c->width * sizeof(double));
+    double *top = c->levels + l * c->width;
+    for (int64_t t = 0; t < c->width; t++)
+        top[t] = row[t];
     c->count++;
 }
 
@@ -284,6 +288,7 @@ static void kept_position(const struct sum_plan *p, const int64_t *shape, int64_
 
 /* ------------------------------------------------- "along": per output */
 
+/* Blocks of one reduction (the last may be partial). */
 static int64_t blocks_of(const struct sum_plan *p)
 {
     return (p->reduced_count + p->elems_per_block - 1) / p->elems_per_block;
@@ -294,7 +299,7 @@ static int64_t blocks_of(const struct sum_plan *p)
 static void along_float(const struct sum_plan *p, const char *base, int64_t b0,
                         int64_t b1, struct cascade *c)
 {
-    const int64_t epb = p->elems_per_block, nvals_per_elem = p->values_per_element;
+    const int64_t epb = p->elems_per_block;
     /* Contiguous values of the sum's own type are summed where they lie:
      * float64/complex128 as they are, float32/complex64 widened. */
     const int direct = sums_in_place(p) && p->reduced.ndim == 1 &&
@@ -311,10 +316,10 @@ static void along_float(const struct sum_plan *p, const char *base, int64_t b0,
         int64_t n = p->reduced_count - b * epb < epb ? p->reduced_count - b * epb : epb;
         double lanes[NDK_SUM_LANES] = {0};
         if (direct) {
-            sum_lanes(base + b * epb * p->itemsize, n * nvals_per_elem, lanes);
+            sum_lanes(base + b * epb * p->itemsize, n * p->values_per_element, lanes);
         } else {
             reader_read(&r, n, buffer);
-            p->kernels->sum_lanes(buffer, n * nvals_per_elem, lanes);
+            p->kernels->sum_lanes(buffer, n * p->values_per_element, lanes);
         }
         fold_lanes(lanes, 1, NDK_SUM_LANES, 2, 1);
         cascade_push(c, lanes);
@@ -360,7 +365,7 @@ static void along_output(const struct sum_plan *p, int64_t j)
 /* One task: a range of outputs. */
 struct along_job {
     const struct sum_plan *p;
-    int64_t outputs_per_task;
+    int64_t outputs_per_task;   /* consecutive flat output indices per task */
 };
 
 static void along_task(void *ctx, int64_t task, int worker)
@@ -472,7 +477,7 @@ struct across_job {
      * elements. */
     int64_t nchunks, chunk_elems;
     int chunk_level;
-    int nlevels;                   /* rows of a worker's cascade */
+    int nlevels;                   /* rows of a worker's cascade levels */
     /* nchunks > 1: each chunk's result for every output, a row of
      * 2 * kept_count doubles per chunk (float sums) or kept_count integers
      * (the same memory), and the levels of the cascade that merges them. */
