@@ -78,13 +78,13 @@ NDK_FOR_EACH_DTYPE(NDK_DEFINE_ACCESS)
 /* A validated strided array.  `lo`/`hi` bound the bytes it touches:
  * [data + lo, data + hi), empty when count == 0. */
 struct ndk_array {
-    char *data;
-    int ndim;
+    char *data;                     /* element zero */
+    int ndim;                       /* axes, 0 to NDKERN_MAX_NDIM */
     int64_t count;                  /* number of elements */
-    int64_t itemsize;
+    int64_t itemsize;               /* bytes per element */
     int64_t lo, hi;                 /* byte range touched, relative to data */
-    const int64_t *shape;
-    const int64_t *strides;
+    const int64_t *shape;           /* the caller's extents (not copied) */
+    const int64_t *strides;         /* the caller's strides, bytes (not copied) */
 };
 
 /* Validates pointer, ndim, shape and strides; fills `a`.  `is_output` also

@@ -2,6 +2,59 @@
  * multi-index odometer that walks them. */
 #include "internal.h"
 
+/* ------------------------------------------------------------ arrays */
+
+/* The number of elements: 0 if any extent is 0 (even when the others
+ * overflow), NDKERN_EINVAL for a negative extent. */
+static int array_count(int ndim, const int64_t *shape, int64_t *count)
+{
+    int empty = 0, count_overflows = 0;
+    *count = 1;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return NDKERN_EINVAL;
+        empty |= shape[i] == 0;
+        count_overflows |= __builtin_mul_overflow(*count, shape[i], count);
+    }
+    if (empty)
+        *count = 0;
+    else if (count_overflows)
+        return NDKERN_EOVERFLOW;
+    return NDKERN_OK;
+}
+
+/* The byte range [lo, hi) a non-empty array touches, relative to data;
+ * checks every offset for overflow and the range for wrapping around the
+ * address space. */
+static int array_byte_range(const void *data, int ndim, const int64_t *shape,
+                            const int64_t *strides, int64_t itemsize, int is_output,
+                            int64_t *lo, int64_t *hi)
+{
+    *lo = *hi = 0;
+    if (data == NULL)
+        return NDKERN_EINVAL;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == 1)
+            continue;
+        if (is_output && strides[i] == 0)
+            return NDKERN_EINVAL;
+        int64_t offset;
+        if (__builtin_mul_overflow(shape[i] - 1, strides[i], &offset))
+            return NDKERN_EOVERFLOW;
+        if (offset < 0 ? __builtin_add_overflow(*lo, offset, lo)
+                       : __builtin_add_overflow(*hi, offset, hi))
+            return NDKERN_EOVERFLOW;
+    }
+    int64_t span;
+    if (__builtin_add_overflow(*hi, itemsize, hi) || __builtin_sub_overflow(*hi, *lo, &span))
+        return NDKERN_EOVERFLOW;
+    uintptr_t base = (uintptr_t)data;
+    if ((uint64_t)0 - (uint64_t)*lo > (uint64_t)base ||
+        (uint64_t)*hi > (uint64_t)(UINTPTR_MAX - base))
+        return NDKERN_EOVERFLOW;
+    return NDKERN_OK;
+}
+
 int ndk_array_init(struct ndk_array *a, const void *data, int ndim,
                    const int64_t *shape, const int64_t *strides,
                    int64_t itemsize, int is_output)
@@ -10,55 +63,22 @@ int ndk_array_init(struct ndk_array *a, const void *data, int ndim,
         return NDKERN_EINVAL;
     if (ndim > 0 && (shape == NULL || strides == NULL))
         return NDKERN_EINVAL;
-
-    int64_t count = 1;
-    int empty = 0, count_overflows = 0;
-    for (int i = 0; i < ndim; i++) {
-        if (shape[i] < 0)
-            return NDKERN_EINVAL;
-        empty |= shape[i] == 0;
-        count_overflows |= __builtin_mul_overflow(count, shape[i], &count);
-    }
-    if (empty)
-        count = 0;
-    else if (count_overflows)
-        return NDKERN_EOVERFLOW;
-
-    int64_t lo = 0, hi = 0;
-    if (count > 0) {
-        if (data == NULL)
-            return NDKERN_EINVAL;
-        for (int i = 0; i < ndim; i++) {
-            if (shape[i] == 1)
-                continue;
-            if (is_output && strides[i] == 0)
-                return NDKERN_EINVAL;
-            int64_t offset;
-            if (__builtin_mul_overflow(shape[i] - 1, strides[i], &offset))
-                return NDKERN_EOVERFLOW;
-            if (offset < 0 ? __builtin_add_overflow(lo, offset, &lo)
-                           : __builtin_add_overflow(hi, offset, &hi))
-                return NDKERN_EOVERFLOW;
-        }
-        int64_t span;
-        if (__builtin_add_overflow(hi, itemsize, &hi) ||
-            __builtin_sub_overflow(hi, lo, &span))
-            return NDKERN_EOVERFLOW;
-        /* The touched addresses must not wrap around the address space. */
-        uintptr_t base = (uintptr_t)data;
-        if ((uint64_t)0 - (uint64_t)lo > (uint64_t)base ||
-            (uint64_t)hi > (uint64_t)(UINTPTR_MAX - base))
-            return NDKERN_EOVERFLOW;
-    }
-
-    a->data = (char *)(uintptr_t)data;
-    a->ndim = ndim;
-    a->count = count;
-    a->itemsize = itemsize;
-    a->lo = lo;
-    a->hi = hi;
-    a->shape = shape;
-    a->strides = strides;
+    int64_t count, lo = 0, hi = 0;
+    int rc = array_count(ndim, shape, &count);
+    if (rc == NDKERN_OK && count > 0)
+        rc = array_byte_range(data, ndim, shape, strides, itemsize, is_output, &lo, &hi);
+    if (rc != NDKERN_OK)
+        return rc;
+    *a = (struct ndk_array){
+        .data = (char *)(uintptr_t)data,
+        .ndim = ndim,
+        .count = count,
+        .itemsize = itemsize,
+        .lo = lo,
+        .hi = hi,
+        .shape = shape,
+        .strides = strides,
+    };
     return NDKERN_OK;
 }
 
