@@ -152,8 +152,10 @@ static void loop_sort_axes(struct ndk_loop *loop, int n)
 {
     for (int i = 1; i < n; i++) {
         for (int j = i; j > 0; j--) {
-            int64_t a0 = ndk_abs64(loop->strides[0][j - 1]), b0 = ndk_abs64(loop->strides[0][j]);
-            int64_t a1 = ndk_abs64(loop->strides[1][j - 1]), b1 = ndk_abs64(loop->strides[1][j]);
+            const int64_t a0 = ndk_abs64(loop->strides[0][j - 1]);
+            const int64_t b0 = ndk_abs64(loop->strides[0][j]);
+            const int64_t a1 = ndk_abs64(loop->strides[1][j - 1]);
+            const int64_t b1 = ndk_abs64(loop->strides[1][j]);
             if (a0 > b0 || (a0 == b0 && a1 >= b1))
                 break;
             loop_swap_axes(loop, j - 1, j);
@@ -216,7 +218,8 @@ void ndk_loop_run(const struct ndk_loop *loop, char *base0, char *base1,
 {
     const int inner = loop->ndim - 1;
     const int64_t inner_n = loop->shape[inner];
-    const int64_t inner_stride0 = loop->strides[0][inner], inner_stride1 = loop->strides[1][inner];
+    const int64_t inner_stride0 = loop->strides[0][inner];
+    const int64_t inner_stride1 = loop->strides[1][inner];
     char *const origin0 = base0 + loop->offset[0], *const origin1 = base1 + loop->offset[1];
     /* The odometer walks the rows (the outer axes); pos is the element
      * within the row. */

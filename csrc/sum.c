@@ -30,17 +30,18 @@
  * doubles = 512 KB, stay in L2.  1024 read 8 KB runs: 1.6x slower. */
 #define TILE_MAX 4096
 /* Tiles narrowed to give every thread work stay a multiple of this many
- * outputs: whole 64-byte cache lines of float64 per row. */
+ * outputs, so every tile but the last fills whole vectors (8 float64 per
+ * AVX-512 register) and, for float64, whole 64-byte cache lines. */
 #define TILE_ALIGN 8
 /* Tasks per thread the "across" strategy aims for, so uneven chunks and
  * tiles still balance. */
 #define TASKS_PER_THREAD 4
 /* Reduced elements per task of the "along" strategy (outputs are grouped
- * until a task has this many): 64 K elements take tens of microseconds, far
- * more than handing out a task. */
+ * until a task has this many): 64 K float64 take ~20 microseconds on one
+ * core (1 M contiguous: 280 us), far more than handing out a task. */
 #define ALONG_TASK_ELEMS (INT64_C(1) << 16)
 /* Elements (reduced elements times outputs) each thread should get at
- * least: 256 K elements, 2 MB of float64, take ~100 microseconds, well
+ * least: 256 K float64 (2 MB) take ~70 microseconds on one core, well
  * above the cost of starting a thread. */
 #define THREAD_GRAIN_ELEMS (INT64_C(1) << 18)
 /* Levels a cascade can hold: its count of units is a uint64_t. */
@@ -299,7 +300,7 @@ static int64_t blocks_of(const struct sum_plan *p)
 static void along_float(const struct sum_plan *p, const char *base, int64_t b0,
                         int64_t b1, struct cascade *c)
 {
-    const int64_t epb = p->elems_per_block;
+    const int64_t block_elems = p->elems_per_block;
     /* Contiguous values of the sum's own type are summed where they lie:
      * float64/complex128 as they are, float32/complex64 widened. */
     const int direct = sums_in_place(p) && p->reduced.ndim == 1 &&
@@ -311,12 +312,13 @@ static void along_float(const struct sum_plan *p, const char *base, int64_t b0,
     if (b0 >= b1)
         return;
     if (!direct)
-        reader_seek(&r, p, base, b0 * epb);
+        reader_seek(&r, p, base, b0 * block_elems);
     for (int64_t b = b0; b < b1; b++) {
-        int64_t n = p->reduced_count - b * epb < epb ? p->reduced_count - b * epb : epb;
+        const int64_t left = p->reduced_count - b * block_elems;
+        const int64_t n = left < block_elems ? left : block_elems;
         double lanes[NDK_SUM_LANES] = {0};
         if (direct) {
-            sum_lanes(base + b * epb * p->itemsize, n * p->values_per_element, lanes);
+            sum_lanes(base + b * block_elems * p->itemsize, n * p->values_per_element, lanes);
         } else {
             reader_read(&r, n, buffer);
             p->kernels->sum_lanes(buffer, n * p->values_per_element, lanes);
@@ -411,7 +413,9 @@ static void chunk_task(void *ctx, int64_t task, int worker)
     int64_t b1 = b0 + CHUNK_BLOCKS < job->nblocks ? b0 + CHUNK_BLOCKS : job->nblocks;
     if (p->kind == NDK_KIND_INT) {
         int64_t e0 = b0 * p->elems_per_block, e1 = b1 * p->elems_per_block;
-        job->int_sums[task] = along_int(p, p->x, e0, e1 < p->reduced_count ? e1 : p->reduced_count);
+        if (e1 > p->reduced_count)
+            e1 = p->reduced_count;
+        job->int_sums[task] = along_int(p, p->x, e0, e1);
         return;
     }
     double levels[CASCADE_LEVELS][2];
@@ -625,7 +629,8 @@ static void across_finish(const struct across_job *job, struct across_space *s,
             memcpy(job->chunk_int_sums + part->chunk * p->kept_count + j0, s->acc,
                    (size_t)part->width * sizeof(uint64_t));
         else
-            cascade_result(c, NULL, job->chunk_results + 2 * (part->chunk * p->kept_count + j0));
+            cascade_result(c, NULL,
+                           job->chunk_results + 2 * (part->chunk * p->kept_count + j0));
         return;
     }
     if (p->kind != NDK_KIND_INT)
@@ -712,7 +717,8 @@ static int64_t across_plan(struct across_job *job, int nthreads)
         job->nlevels = job->chunk_level + 1; /* a chunk's cascade stays below */
     }
     if (tile_rows * job->ntiles * job->nchunks < nthreads) {
-        job->tile = ((extent + nthreads - 1) / nthreads + TILE_ALIGN - 1) / TILE_ALIGN * TILE_ALIGN;
+        const int64_t per_thread = (extent + nthreads - 1) / nthreads;
+        job->tile = (per_thread + TILE_ALIGN - 1) / TILE_ALIGN * TILE_ALIGN;
         job->ntiles = (extent + job->tile - 1) / job->tile;
     }
     return job->ntiles * tile_rows * job->nchunks;
@@ -796,7 +802,8 @@ static void plan_kept_axes(struct sum_plan *p, int nkeep, const int64_t *shape,
         p->kept_shape[d] = p->tile_rows_shape[d] = shape[i];
         p->kept_x_strides[d] = x_strides[i];
         p->kept_out_strides[d] = out_strides[i];
-        if (p->tiled_axis < 0 || ndk_abs64(x_strides[i]) <= ndk_abs64(p->kept_x_strides[p->tiled_axis]))
+        if (p->tiled_axis < 0 ||
+            ndk_abs64(x_strides[i]) <= ndk_abs64(p->kept_x_strides[p->tiled_axis]))
             p->tiled_axis = d;
     }
     if (p->tiled_axis >= 0)
