@@ -535,12 +535,12 @@ static void across_clear_lanes(struct across_space *s, int nlanes, int64_t nvals
 static void across_push(struct across_space *s, enum ndk_kind kind, int64_t width,
                         struct cascade *c)
 {
-    const int complex = kind == NDK_KIND_COMPLEX;
-    fold_lanes(s->lanes[0], s->lane_stride, across_lanes(kind), complex ? 1 : 2,
-               complex ? 2 * width : width);
+    const int is_complex = kind == NDK_KIND_COMPLEX;
+    fold_lanes(s->lanes[0], s->lane_stride, across_lanes(kind), is_complex ? 1 : 2,
+               is_complex ? 2 * width : width);
     for (int64_t t = 0; t < width; t++) {
-        s->row[2 * t] = complex ? s->lanes[0][2 * t] : s->lanes[0][t];
-        s->row[2 * t + 1] = complex ? s->lanes[0][2 * t + 1] : s->lanes[1][t];
+        s->row[2 * t] = is_complex ? s->lanes[0][2 * t] : s->lanes[0][t];
+        s->row[2 * t + 1] = is_complex ? s->lanes[0][2 * t + 1] : s->lanes[1][t];
     }
     cascade_push(c, s->row);
 }
