@@ -102,20 +102,6 @@ harness_check(int ok, const char *file, int line, const char *fmt, ...)
 #define CHECK_STATUS(got, want) \
     harness_check_status((got), (want), #got, __FILE__, __LINE__)
 
-static inline const char *harness_status_name(int code)
-{
-    switch (code) {
-    case NDKERN_OK: return "NDKERN_OK";
-    case NDKERN_EINVAL: return "NDKERN_EINVAL";
-    case NDKERN_EDTYPE: return "NDKERN_EDTYPE";
-    case NDKERN_ESHAPE: return "NDKERN_ESHAPE";
-    case NDKERN_EOVERLAP: return "NDKERN_EOVERLAP";
-    case NDKERN_ENOMEM: return "NDKERN_ENOMEM";
-    case NDKERN_EOVERFLOW: return "NDKERN_EOVERFLOW";
-    default: return "(unknown code)";
-    }
-}
-
 static inline int harness_check_status(int got, int want, const char *expr,
                                        const char *file, int line)
 {
@@ -123,7 +109,7 @@ static inline int harness_check_status(int got, int want, const char *expr,
     if (got == want)
         return 1;
     harness_fail_at(file, line, "%s returned %d %s, expected %d %s", expr, got,
-                    harness_status_name(got), want, harness_status_name(want));
+                    ndkern_status_name(got), want, ndkern_status_name(want));
     return 0;
 }
 

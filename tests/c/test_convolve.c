@@ -842,7 +842,7 @@ static void test_overflow(void)
         rc = convolve2d(a.f, a.f_shape, a.f_strides, a.g, a.g_shape, a.g_strides, a.h,
                         a.h_shape, a.h_strides, dt, a.mode, a.boundary, NULL);
         CHECKF(rc == NDKERN_EOVERFLOW || rc == NDKERN_ESHAPE || rc == NDKERN_EINVAL,
-               "returned %d %s", rc, harness_status_name(rc));
+               "returned %d %s", rc, ndkern_status_name(rc));
         CHECK_UNCHANGED(&h, "h");
     }
     harness_array_free(&f);
