@@ -433,19 +433,15 @@ static void test_concurrent_calls(void)
     CHECK_STATUS(ndkern_set_num_threads(0), NDKERN_OK);
 }
 
+static const struct harness_test tests[] = {
+    HARNESS_TEST(strerror), HARNESS_TEST(status_name), HARNESS_TEST(version),
+    HARNESS_TEST(dtype_size), HARNESS_TEST(simd_level), HARNESS_TEST(threads_setting),
+    HARNESS_TEST(many_threads), HARNESS_TEST(environment), HARNESS_TEST(concurrent_calls),
+};
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--child") == 0)
         return child_main(argv[2]);
-    harness_begin(PROGRAM);
-    test_strerror();
-    test_status_name();
-    test_version();
-    test_dtype_size();
-    test_simd_level();
-    test_threads_setting();
-    test_many_threads();
-    test_environment();
-    test_concurrent_calls();
-    return harness_end(PROGRAM);
+    return harness_main(PROGRAM, tests, HARNESS_COUNT(tests), argc, argv);
 }

@@ -548,18 +548,14 @@ static void test_overlap(void)
     }
 }
 
-int main(void)
+static const struct harness_test tests[] = {
+    HARNESS_TEST(random_cases), HARNESS_TEST(lengths), HARNESS_TEST(layouts),
+    HARNESS_TEST(broadcast), HARNESS_TEST(extreme_dims), HARNESS_TEST(null_empty),
+    HARNESS_TEST(errors), HARNESS_TEST(overflow), HARNESS_TEST(overlap),
+    HARNESS_TEST(large),
+};
+
+int main(int argc, char **argv)
 {
-    harness_begin(PROGRAM);
-    test_random_cases();
-    test_lengths();
-    test_layouts();
-    test_broadcast();
-    test_extreme_dims();
-    test_null_empty();
-    test_errors();
-    test_overflow();
-    test_overlap();
-    test_large();
-    return harness_end(PROGRAM);
+    return harness_main(PROGRAM, tests, HARNESS_COUNT(tests), argc, argv);
 }
