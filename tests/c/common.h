@@ -166,6 +166,35 @@ static inline int same_elements(const harness_array *a, const harness_array *b)
     return 1;
 }
 
+/* How random_shape draws an extent: 6% are 0, then `percent_one` % are 1,
+ * up to 85% are 2..7, and the rest are 8..longest. */
+struct extent_odds {
+    int percent_one;
+    int64_t longest;
+};
+
+/* Random extents for shape[0 .. ndim-1], halving the largest until there are
+ * at most max_elems elements; returns ndim. */
+static inline int random_shape(int64_t *shape, int ndim, struct extent_odds odds,
+                               int64_t max_elems)
+{
+    for (int i = 0; i < ndim; i++) {
+        int64_t r = rng_below(100);
+        shape[i] = r < 6                      ? 0
+                   : r < 6 + odds.percent_one ? 1
+                   : r < 85                   ? rng_range(2, 7)
+                                              : rng_range(8, odds.longest);
+    }
+    while (harness_count(ndim, shape) > max_elems) {
+        int largest = 0;
+        for (int i = 1; i < ndim; i++)
+            if (shape[i] > shape[largest])
+                largest = i;
+        shape[largest] /= 2;
+    }
+    return ndim;
+}
+
 /* The thread counts determinism is checked over. */
 static const int thread_counts[] = {1, 2, 3};
 #define N_THREAD_COUNTS 3

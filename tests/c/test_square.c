@@ -7,23 +7,8 @@
 
 #define PROGRAM "test_square"
 
-/* Random shape with ndim in [0, max_ndim] and at most max_elems elements. */
-static int random_shape(int64_t *shape, int max_ndim, int64_t max_elems)
-{
-    int ndim = (int)rng_range(0, max_ndim);
-    for (int i = 0; i < ndim; i++) {
-        int64_t r = rng_below(100);
-        shape[i] = r < 6 ? 0 : r < 25 ? 1 : r < 85 ? rng_range(2, 7) : rng_range(8, 40);
-    }
-    while (harness_count(ndim, shape) > max_elems) {
-        int largest = 0;
-        for (int i = 1; i < ndim; i++)
-            if (shape[i] > shape[largest])
-                largest = i;
-        shape[largest] /= 2;
-    }
-    return ndim;
-}
+/* Extents of the random cases (random_shape in common.h). */
+static const struct extent_odds SQUARE_EXTENTS = {.percent_one = 19, .longest = 40};
 
 /*
  * NumPy's own complex square is not one formula bit for bit: its SIMD loops
@@ -186,7 +171,7 @@ static void test_random_cases(void)
     for (int dt = 0; dt < REF_NDTYPES; dt++)
         for (int iter = 0; iter < 300; iter++) {
             int64_t shape[8];
-            int ndim = random_shape(shape, 5, 3000);
+            int ndim = random_shape(shape, (int)rng_range(0, 5), SQUARE_EXTENTS, 3000);
             int in_place = rng_chance(20);
             square_case(dt, ndim, shape, harness_random_layout(HL_ALL_INPUT),
                         harness_random_layout(HL_ALL_OUTPUT), random_gen(dt), in_place);

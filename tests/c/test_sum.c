@@ -9,6 +9,9 @@
 
 #define PROGRAM "test_sum"
 
+/* Extents of the random cases (random_shape in common.h). */
+static const struct extent_odds SUM_EXTENTS = {.percent_one = 16, .longest = 60};
+
 /* Pairs found unsupported by test_pairs: reported once, then skipped. */
 static int pair_unsupported[REF_NDTYPES][REF_NDTYPES];
 /* The digest of every floating result of sum_case (same seed at every SIMD
@@ -142,22 +145,6 @@ static void test_pairs(void)
         }
 }
 
-static int random_shape(int64_t *shape, int ndim, int64_t max_elems)
-{
-    for (int i = 0; i < ndim; i++) {
-        int64_t r = rng_below(100);
-        shape[i] = r < 6 ? 0 : r < 22 ? 1 : r < 85 ? rng_range(2, 7) : rng_range(8, 60);
-    }
-    while (harness_count(ndim, shape) > max_elems) {
-        int largest = 0;
-        for (int i = 1; i < ndim; i++)
-            if (shape[i] > shape[largest])
-                largest = i;
-        shape[largest] /= 2;
-    }
-    return ndim;
-}
-
 /* Random shapes, layouts and nreduce for every pair. */
 static void test_random_cases(void)
 {
@@ -167,7 +154,7 @@ static void test_random_cases(void)
                 continue;
             for (int iter = 0; iter < 30; iter++) {
                 int64_t shape[8];
-                int ndim = random_shape(shape, (int)rng_range(0, 5), 4000);
+                int ndim = random_shape(shape, (int)rng_range(0, 5), SUM_EXTENTS, 4000);
                 int nreduce = (int)rng_range(0, ndim);
                 struct value_gen gen = pick_values(in_dt, out_dt);
                 sum_case(in_dt, out_dt, ndim, shape, nreduce,
