@@ -77,7 +77,7 @@ static inline void fill_array(harness_array *a, int dt, const struct value_gen *
         return;
     do
         random_element(harness_array_at(a, index), dt, gen);
-    while (harness_next_index(a->ndim, a->shape, index));
+    while (ref_next_index(a->ndim, a->shape, index));
 }
 
 static inline const char *dtype_name(int dt)
@@ -162,7 +162,7 @@ static inline int same_elements(const harness_array *a, const harness_array *b)
     do
         if (memcmp(harness_array_at(a, index), harness_array_at(b, index), a->elsize) != 0)
             return 0;
-    while (harness_next_index(a->ndim, a->shape, index));
+    while (ref_next_index(a->ndim, a->shape, index));
     return 1;
 }
 

@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "ndkern.h"
+#include "reference.h"   /* ref_next_index, the one multi-index odometer */
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define HARNESS_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -332,17 +333,6 @@ static inline int harness_main(const char *program, const struct harness_test *t
 
 /* ------------------------------------------------------------ index helpers */
 
-/* Advances a row-major multi-index; returns 0 after the last one. */
-static inline int harness_next_index(int ndim, const int64_t *shape, int64_t *index)
-{
-    for (int axis = ndim - 1; axis >= 0; axis--) {
-        if (++index[axis] < shape[axis])
-            return 1;
-        index[axis] = 0;
-    }
-    return 0;
-}
-
 static inline int64_t harness_count(int ndim, const int64_t *shape)
 {
     int64_t n = 1;
@@ -429,7 +419,7 @@ static inline void harness_array_mark(harness_array *a)
     do {
         unsigned char *p = a->data + harness_byte_offset(a->ndim, a->strides, index);
         memset(a->mask + (p - a->alloc), 1, a->elsize);
-    } while (harness_next_index(a->ndim, a->shape, index));
+    } while (ref_next_index(a->ndim, a->shape, index));
 }
 
 /*

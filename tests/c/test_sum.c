@@ -73,7 +73,7 @@ static void compare_sum(const harness_array *out, const struct ref_value *want,
             snprintf(why, sizeof why, "%s", text);
         }
         k++;
-    } while (harness_next_index(out->ndim, out->shape, index));
+    } while (ref_next_index(out->ndim, out->shape, index));
     if (!CHECKF(bad == 0, "%" PRId64 " of %" PRId64 " sums wrong", bad, out->nelem))
         printf("     first at output %" PRId64 " (%" PRId64 " terms): %s\n", first,
                want[first].terms, why);
@@ -87,7 +87,7 @@ static void digest_output(const char *name, const harness_array *out, size_t es)
         return;
     do
         harness_digest(name, harness_array_at(out, index), es);
-    while (harness_next_index(out->ndim, out->shape, index));
+    while (ref_next_index(out->ndim, out->shape, index));
 }
 
 /*
@@ -230,7 +230,7 @@ static void fill_cancelling(harness_array *x, int dt)
         ref_store_component(p, dt, 0, values[k]);
         if (ref_is_complex(dt))
             ref_store_component(p, dt, 1, -values[n - 1 - k]);
-        harness_next_index(x->ndim, x->shape, index);
+        ref_next_index(x->ndim, x->shape, index);
     }
     free(values);
 }
