@@ -22,11 +22,12 @@ struct status_text {
 };
 
 #define NDK_STATUS_TEXT(NAME, VALUE, MESSAGE) \
-    static const struct status_text status_##NAME = {"NDKERN_" #NAME, MESSAGE};
+    static const struct status_text status_##NAME = {.name = "NDKERN_" #NAME, \
+                                                     .message = MESSAGE};
 NDK_FOR_EACH_STATUS(NDK_STATUS_TEXT)
 
-static const struct status_text status_unknown = {"NDKERN_UNKNOWN",
-                                                  "unknown ndkern error code"};
+static const struct status_text status_unknown = {.name = "NDKERN_UNKNOWN",
+                                                  .message = "unknown ndkern error code"};
 
 /* The texts of `code`.  A switch over the public enum without a default, so
  * that the compiler (-Wswitch, in -Wall) reports a code of ndkern.h that

@@ -290,7 +290,7 @@ struct harness_test {
     void (*run)(void);
 };
 /* The entry for test_NAME, run as "NAME". */
-#define HARNESS_TEST(name) {#name, test_##name}
+#define HARNESS_TEST(test_name) {.name = #test_name, .run = test_##test_name}
 #define HARNESS_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
 /* Whether `name` is among the arguments argv[1 .. argc-1]. */
