@@ -54,7 +54,7 @@ check_tree() {
         || fail "expected one installed Python package, found: '$package_dir'"
     for module in "$REACH_SRCDIR"/pyshim/ndkern/*.py; do
         [ -f "$package_dir/${module##*/}" ] || fail "pyshim/ndkern/${module##*/} is not" \
-            "installed: add it to pkgpython_PYTHON in Makefile.am"
+            "installed: add it to NDKERN_PY_MODULES in Makefile.am"
     done
     cmp "$REACH_SRCDIR/csrc/ndkern.h" "$package_dir/ndkern.h" \
         || fail "the package has no copy of csrc/ndkern.h"
