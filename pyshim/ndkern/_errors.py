@@ -1,14 +1,12 @@
 """libndkern status codes -> Python exceptions, in one place.
 
-NDKERN_EOVERLAP is normally handled by the caller (copy the input, call
+NDKERN_EOVERLAP is normally handled by call_checked (copy the inputs, call
 again) before it gets here; if it does get here it is a ValueError.
 """
 
 from ._library import ffi, lib
 
-__all__ = ["check_status", "EOVERLAP"]
-
-EOVERLAP = lib.NDKERN_EOVERLAP
+__all__ = ["check_status", "call_checked"]
 
 _EXCEPTION_OF_STATUS = {
     lib.NDKERN_EINVAL: ValueError,
@@ -27,3 +25,20 @@ def check_status(status, function):
     message = ffi.string(lib.ndkern_strerror(status)).decode("utf-8", "replace")
     exception = _EXCEPTION_OF_STATUS.get(status, RuntimeError)
     raise exception(f"{function}: {message} (libndkern status {status})")
+
+
+_EOVERLAP = lib.NDKERN_EOVERLAP
+
+
+def call_checked(function, call, *inputs):
+    """``call(*inputs)``, then raise for its status as `function`'s.
+
+    libndkern refuses (NDKERN_EOVERLAP) an output that overlaps an input
+    other than exactly; NumPy's answer is then the one computed from the
+    inputs as they were, so the call is repeated with copies of the inputs.
+    """
+    status = call(*inputs)
+    if status == _EOVERLAP:
+        status = call(*(array.copy() for array in inputs))
+    if status:
+        check_status(status, function)

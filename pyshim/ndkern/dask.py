@@ -27,12 +27,11 @@ import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize
 
-from ._arrays import code_of
-from ._convolve import (_BAD_BOUNDARY, _BAD_MODE, _BOUNDARIES, _MODES, _code, _fill_element,
-                        _output_shape, convolve2d as _convolve2d, correlate2d as _correlate2d)
+from . import convolve2d as _convolve2d, correlate2d as _correlate2d
+from . import square_array as _square_array, sum_array as _sum_array
+from ._conventions import (convolve_arguments, convolve_output_shape, fill_element,
+                           sum_default_dtype)
 from ._library import lib
-from ._square import square_array as _square_array
-from ._sum import _default_result_dtype, sum_array as _sum_array
 
 __all__ = ["convolve2d", "correlate2d", "sum_array", "square_array", "worker_env",
            "bench_scale_out"]
@@ -60,14 +59,9 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
 def _overlapped(function, name, in1, in2, mode, boundary, fillvalue):
     image = da.asarray(in1)
     kernel = np.asarray(in2)
-    if not image.ndim == kernel.ndim == 2:
-        raise ValueError(f"{name} inputs must both be 2-D arrays")
-    mode_code = _code(_MODES, mode, _BAD_MODE)
-    boundary_code = _code(_BOUNDARIES, boundary, _BAD_BOUNDARY)
-    dtype = np.result_type(image.dtype, kernel.dtype).newbyteorder("=")
-    code_of(dtype, name)
+    mode_code, boundary_code, dtype, _ = convolve_arguments(name, image, kernel, mode, boundary)
     image, kernel = image.astype(dtype), kernel.astype(dtype)
-    shape = _output_shape(mode_code, image.shape, kernel.shape)  # ValueError if bad
+    shape = convolve_output_shape(mode_code, image.shape, kernel.shape)  # ValueError if bad
     # 'same' output starts (K-1)//2 rows into the full convolution, K//2 into
     # the full correlation (as SciPy).
     correlate = function is _correlate2d
@@ -81,7 +75,7 @@ def _overlapped(function, name, in1, in2, mode, boundary, fillvalue):
                                             dtype=dtype, meta=np.empty((0, 0), dtype))
 
     if boundary_code == lib.NDKERN_BOUNDARY_FILL:
-        edge = _fill_element(fillvalue, dtype)[0]
+        edge = fill_element(fillvalue, dtype)[0]
     else:
         edge = _DASK_BOUNDARY[boundary_code]
     image = image.rechunk({axis: ensure_minimum_chunksize(plan.minimum_chunk, chunks)
@@ -154,7 +148,7 @@ def sum_array(a, axis=None, dtype=None, keepdims=False, split_every=None):
     for one array.  Integer sums wrap modulo 2^bits and equal ndkern's exactly.
     """
     x = da.asarray(a)
-    result_dtype = np.dtype(dtype) if dtype is not None else _default_result_dtype(x.dtype)
+    result_dtype = np.dtype(dtype) if dtype is not None else sum_default_dtype(x.dtype)
     partial_dtype = {"f": np.dtype(np.float64), "c": np.dtype(np.complex128)}.get(
         result_dtype.kind, result_dtype)
     # (da.reduction would override a keyword named `dtype` with the result's.)
