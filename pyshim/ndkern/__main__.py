@@ -13,6 +13,7 @@ import sys
 COMMANDS = {
     "demo": ("._demo", "run the seed examples and time ndkern against NumPy/SciPy"),
     "bench": ("._bench", "benchmark ndkern against NumPy, SciPy, OpenCV and Numba"),
+    "info": ("._config", "show versions, the library and header used, SIMD level and threads"),
 }
 
 
