@@ -116,3 +116,40 @@ def test_header_found_next_to_an_installed_library(tmp_path):
                         package_parent=copy.parent)
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.split()[0]) == tmp_path / "include" / "ndkern.h"
+
+
+def test_library_and_header_of_different_versions_raise_import_error(tmp_path):
+    text = Path(ndkern.header_path).read_text()
+    patch = int(re.search(r"#define NDKERN_VERSION_PATCH\s+(\d+)", text).group(1))
+    header = tmp_path / "ndkern.h"
+    header.write_text(re.sub(r"(#define NDKERN_VERSION_PATCH\s+)\d+", rf"\g<1>{patch + 7}", text))
+    result = run_python("import ndkern", {"NDKERN_HEADER": str(header)})
+    assert result.returncode != 0 and "ImportError" in result.stderr
+    major_minor = ndkern.__version__.rsplit(".", 1)[0]
+    assert f"ndkern_version() = {ndkern.__version__}" in result.stderr
+    assert f"NDKERN_VERSION = {major_minor}.{patch + 7}" in result.stderr
+    assert str(header) in result.stderr and ndkern.library_path in result.stderr
+
+
+def test_pyshim_metadata_has_the_header_version():
+    """pip install ./pyshim takes its version from pyshim/pyproject.toml
+    (configure.ac and make wheel read the header's)."""
+    pyproject = (PACKAGE_DIR.parent / "pyproject.toml").read_text()
+    assert f'version = "{ndkern.__version__}"' in pyproject
+
+
+def test_bundled_library_comes_before_the_recorded_libdir(tmp_path):
+    """A wheel's layout: the package with libndkern and ndkern.h inside, and
+    a _buildconfig.py naming some other libdir: the bundled copy is loaded."""
+    copy = tmp_path / "site" / "ndkern"
+    shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(ndkern.library_path, copy / "libndkern.so")
+    shutil.copyfile(ndkern.header_path, copy / "ndkern.h")
+    (copy / "_buildconfig.py").write_text(f"LIBDIR = {str(tmp_path / 'nowhere')!r}\n"
+                                          "INCLUDEDIR = None\n")
+    result = run_python("import ndkern, ndkern._library as l; print(l.library_found_by);"
+                        "print(ndkern.library_path)",
+                        {"NDKERN_LIBRARY": None, "NDKERN_HEADER": None},
+                        cwd=tmp_path, package_parent=copy.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["bundled in the package", str(copy / "libndkern.so")]
