@@ -24,6 +24,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import runpy
 import subprocess
 import sys
 import sysconfig
@@ -37,19 +38,17 @@ except ImportError:  # Python < 3.11
 __all__ = ["write_wheel", "write_any_wheel", "header_version", "platform_tag", "auditwheel_tag"]
 
 PACKAGE = "ndkern"
+# The package's own header reader, run as a file: importing ndkern would load the library.
+_HEADER_TOOLS = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            os.pardir, PACKAGE, "_header.py"))
 BUNDLED_LIBRARY = {"darwin": "libndkern.dylib", "win32": "ndkern.dll"}.get(
     sys.platform, "libndkern.so")
 
 
 def header_version(header_path):
-    """"MAJOR.MINOR.PATCH" from NDKERN_VERSION_* in the header."""
+    """"MAJOR.MINOR.PATCH" of the header (ndkern/_header.py reads it, as at import)."""
     with open(header_path, encoding="utf-8") as header:
-        text = header.read()
-    parts = [re.search(rf"#define\s+NDKERN_VERSION_{part}\s+(\d+)", text)
-             for part in ("MAJOR", "MINOR", "PATCH")]
-    if None in parts:
-        raise SystemExit(f"{header_path}: no NDKERN_VERSION_MAJOR/MINOR/PATCH")
-    return ".".join(part.group(1) for part in parts)
+        return _HEADER_TOOLS["header_version"](header.read(), header_path)
 
 
 def platform_tag():

@@ -7,6 +7,7 @@ non-native byte order and float16.
 """
 
 import math
+from typing import Dict
 
 import numpy as np
 
@@ -54,7 +55,7 @@ def native(array):
 
 # dtypes C has no code for but can still read: bool through a uint8 view
 # (same bytes, 0 or 1), float16 widened to float32 (a copy; exact).
-_READ_AS = {np.dtype(np.bool_): np.dtype(np.uint8),
+_READ_AS: Dict[np.dtype, np.dtype] = {np.dtype(np.bool_): np.dtype(np.uint8),
             np.dtype(np.float16): np.dtype(np.float32)}
 
 
@@ -97,8 +98,8 @@ def buffer_out(out, shape, dtype, function):
 
     NumPy has no casting rule for plain buffers, so the buffer's format must
     be the result's dtype exactly (TypeError otherwise).  Its shape must be
-    the result's, or it must be C-contiguous with as many elements (a flat
-    array.array for a 2-D result); read-only buffers raise ValueError.
+    the result's, or have as many elements and reshape to it without a copy
+    (a flat array.array for a 2-D result); read-only buffers raise ValueError.
     """
     try:
         view = memoryview(out)
@@ -116,11 +117,12 @@ def buffer_out(out, shape, dtype, function):
                         f"has dtype {dtype} (use memoryview(out).cast(...) to match)")
     if array.shape == shape:
         return array
-    if array.flags.c_contiguous and array.size == math.prod(shape):
-        return array.reshape(shape)
-    raise ValueError(f"{function}: out has shape {array.shape}, but the result has shape "
-                     f"{shape} (and out is not a contiguous buffer of {math.prod(shape)} "
-                     "elements)")
+    if array.size == math.prod(shape):
+        reshaped = array.reshape(shape)
+        if np.may_share_memory(reshaped, array):  # a view of the buffer, not a copy
+            return reshaped
+    raise ValueError(f"{function}: out has shape {array.shape}, which is not the result's "
+                     f"shape {shape} nor a view of it")
 
 
 def finish(result, out):

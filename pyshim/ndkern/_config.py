@@ -8,6 +8,7 @@ import re
 from typing import Any, Dict, List, Optional
 
 from . import _library, _threadpoolctl, _threads
+from ._header import header_version
 
 __all__ = ["config", "show_config", "cpu_simd_levels", "add_arguments", "main"]
 
@@ -35,13 +36,13 @@ def config() -> Dict[str, Any]:
     """show_config()'s facts as a dict (also ``python -m ndkern info --json``)."""
     library_version = _library.ffi.string(_library.lib.ndkern_version()).decode("ascii")
     with open(_library.header_path, encoding="utf-8") as header:
-        header_version = _library.header_version(header.read(), _library.header_path)
+        header_text = header.read()
     return {
         "package": {"version": library_version,
                     "path": os.path.dirname(os.path.abspath(__file__))},
         "library": {"version": library_version, "path": _library.library_path,
                     "found_by": _library.library_found_by},
-        "header": {"version": header_version, "path": _library.header_path,
+        "header": {"version": header_version(header_text, _library.header_path), "path": _library.header_path,
                    "found_by": _library.header_found_by},
         "simd": {"in_use": _threads.simd_level(), "cpu_offers": cpu_simd_levels(),
                  "NDKERN_SIMD": os.environ.get("NDKERN_SIMD")},

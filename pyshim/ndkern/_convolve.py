@@ -1,6 +1,9 @@
 """convolve2d and correlate2d: scipy.signal's functions computed by libndkern."""
 
+from typing import Any, Optional
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._arrays import buffer_out, check_out, data_pointer
 from ._conventions import convolve_arguments, convolve_output_shape, fill_element
@@ -10,7 +13,8 @@ from ._library import ffi, lib
 __all__ = ["convolve2d", "correlate2d"]
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, out=None):
+def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+               fillvalue: Any = 0, *, out: Optional[Any] = None) -> Any:
     """2-D convolution, as ``scipy.signal.convolve2d(in1, in2, mode, boundary, fillvalue)``.
 
     The result dtype is ``numpy.result_type(in1, in2)``; bool, float16 and
@@ -21,7 +25,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, out=None)
     return _convolve(lib.convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue, out)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, out=None):
+def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+                fillvalue: Any = 0, *, out: Optional[Any] = None) -> Any:
     """2-D cross-correlation, as ``scipy.signal.correlate2d``; arguments as convolve2d."""
     return _convolve(lib.ndkern_correlate2d, "correlate2d", in1, in2, mode, boundary,
                      fillvalue, out)

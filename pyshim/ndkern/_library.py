@@ -21,11 +21,13 @@ typo there is reported instead of silently loading some other copy.
 
 import ctypes.util
 import os
-import re
 import sys
 from pathlib import Path
+from typing import Any, List, Optional, Tuple
 
 import cffi
+
+from ._header import cdef_from_header, header_version
 
 __all__ = ["ffi", "lib", "library_path", "library_found_by", "header_path", "header_found_by",
            "cdef_from_header", "header_version"]
@@ -38,13 +40,12 @@ _HOW_TO_BUILD = (
     "Build the library in the source tree with\n"
     "    ./bootstrap --deps && ./configure && make\n"
     "or point NDKERN_LIBRARY at libndkern and NDKERN_HEADER at ndkern.h.")
-_CDEF_BLOCK = re.compile(r"/\*\s*NDKERN_CDEF_BEGIN\s*\*/(.*?)/\*\s*NDKERN_CDEF_END\s*\*/", re.S)
 
 
 def _install_dirs():
     """(LIBDIR, INCLUDEDIR) recorded by `make`, or (None, None) when absent."""
     try:
-        from . import _buildconfig
+        from . import _buildconfig  # type: ignore[attr-defined]  # written by make install
     except ImportError:
         return None, None
     return getattr(_buildconfig, "LIBDIR", None), getattr(_buildconfig, "INCLUDEDIR", None)
@@ -55,7 +56,8 @@ def _library_candidates(libdir):
     override = os.environ.get("NDKERN_LIBRARY")
     if override:
         return [("$NDKERN_LIBRARY", override)]
-    candidates = [("bundled in the package", str(_PACKAGE_DIR / _LIBRARY_FILENAME))]
+    candidates: List[Tuple[str, Optional[str]]] = [
+        ("bundled in the package", str(_PACKAGE_DIR / _LIBRARY_FILENAME))]
     if libdir:
         candidates.append(("LIBDIR of _buildconfig.py", os.path.join(libdir, _LIBRARY_FILENAME)))
     candidates.append(("in-tree build", str(_SOURCE_TREE / "csrc" / ".libs" / _LIBRARY_FILENAME)))
@@ -109,25 +111,6 @@ def _read_header(candidates):
     raise ImportError(_failure("ndkern.h", tried))
 
 
-def cdef_from_header(text, path="ndkern.h"):
-    """The declarations between the CDEF markers, without comments or NDKERN_API."""
-    block = _CDEF_BLOCK.search(text)
-    if block is None:
-        raise ImportError(f"ndkern: {path} has no NDKERN_CDEF_BEGIN/END block")
-    declarations = re.sub(r"/\*.*?\*/", " ", block.group(1), flags=re.S)
-    declarations = re.sub(r"//[^\n]*", " ", declarations)
-    return re.sub(r"\bNDKERN_API\b", " ", declarations)
-
-
-def header_version(text, path="ndkern.h"):
-    """"MAJOR.MINOR.PATCH" from the header's NDKERN_VERSION_* macros."""
-    parts = [re.search(rf"#define\s+NDKERN_VERSION_{part}\s+(\d+)", text)
-             for part in ("MAJOR", "MINOR", "PATCH")]
-    if None in parts:
-        raise ImportError(f"ndkern: {path} does not define NDKERN_VERSION_MAJOR/MINOR/PATCH")
-    return ".".join(part.group(1) for part in parts)
-
-
 def _check_version(ffi, library, library_file, text, header_file):
     library_version = ffi.string(library.ndkern_version()).decode("ascii")
     expected = header_version(text, header_file)
@@ -139,7 +122,7 @@ def _check_version(ffi, library, library_file, text, header_file):
             "Point NDKERN_LIBRARY and NDKERN_HEADER at files of one build, or reinstall.")
 
 
-def _load():
+def _load() -> Tuple[Any, Any, str, str, str, str]:
     libdir, includedir = _install_dirs()
     ffi = cffi.FFI()
     # The cdef is needed before dlopen only for the calls, not for opening:
@@ -151,4 +134,6 @@ def _load():
     return ffi, library, library_file, library_where, header_file, header_where
 
 
+# library_path: the file loaded, as found (not resolved); library_found_by:
+# the place in the lookup order it came from; the same for the header.
 ffi, lib, library_path, library_found_by, header_path, header_found_by = _load()

@@ -1,6 +1,9 @@
 """square_array: numpy.square computed by libndkern."""
 
+from typing import Any, Optional
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._arrays import C_CODES, buffer_out, check_out, data_pointer, finish, native, readable
 from ._errors import call_checked
@@ -11,7 +14,7 @@ __all__ = ["square_array"]
 _FUNCTION = "square_array"
 
 
-def square_array(x, out=None):
+def square_array(x: ArrayLike, out: Optional[Any] = None) -> Any:
     """Elementwise ``x * x``, as ``numpy.square(x, out=out)``.
 
     `x` is anything ``numpy.asarray`` accepts; views are read in place.

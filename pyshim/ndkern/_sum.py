@@ -5,8 +5,10 @@ moved last by permuting the view's shape and strides (no copy).
 """
 
 import warnings
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ._arrays import C_CODES, buffer_out, check_out, code_of, data_pointer, finish, native, readable
 from ._conventions import sum_default_dtype
@@ -15,12 +17,12 @@ from ._library import lib
 
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
-except ImportError:  # NumPy < 2
-    from numpy.core.numeric import normalize_axis_tuple
+except ImportError:  # NumPy < 2 (mypy checks against the NumPy installed)
+    from numpy.core.numeric import normalize_axis_tuple  # type: ignore[no-redef]
 try:
     from numpy.exceptions import ComplexWarning
 except ImportError:  # NumPy < 1.25
-    from numpy import ComplexWarning
+    from numpy import ComplexWarning  # type: ignore[attr-defined,no-redef]
 
 __all__ = ["sum_array"]
 
@@ -46,7 +48,8 @@ _DEFAULT_PLANS = {dtype: (code, sum_default_dtype(dtype), C_CODES[sum_default_dt
                   for dtype, code in C_CODES.items()}
 
 
-def sum_array(a, axis=None, dtype=None, out=None, keepdims=False):
+def sum_array(a: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None,
+              dtype: Optional[DTypeLike] = None, out: Optional[Any] = None, keepdims: bool = False) -> Any:
     """Sum of array elements over the given axes, as ``numpy.sum``.
 
     axis      None (all), an int (negative counts from the end) or a tuple.

@@ -22,6 +22,9 @@ environment to start them with.
 import functools
 import os
 import time
+from typing import Any, Dict, Optional, Tuple, Union
+
+from numpy.typing import DTypeLike
 
 import dask.array as da
 import numpy as np
@@ -39,7 +42,8 @@ __all__ = ["convolve2d", "correlate2d", "sum_array", "square_array", "worker_env
 _DASK_BOUNDARY = {lib.NDKERN_BOUNDARY_WRAP: "periodic", lib.NDKERN_BOUNDARY_SYMM: "reflect"}
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
+               fillvalue: Any = 0) -> Any:
     """``ndkern.convolve2d(in1, in2, mode, boundary, fillvalue)`` on a 2-D Dask array.
 
     `in1` is a Dask array (or anything ``da.asarray`` takes); `in2`, the
@@ -51,7 +55,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     return _overlapped(_convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
+                fillvalue: Any = 0) -> Any:
     """``ndkern.correlate2d`` on a 2-D Dask array; arguments as convolve2d."""
     return _overlapped(_correlate2d, "correlate2d", in1, in2, mode, boundary, fillvalue)
 
@@ -140,7 +145,9 @@ def _convolve_block(function, kernel, windows, block, block_id=None):
     return function(needed, kernel, mode="valid")
 
 
-def sum_array(a, axis=None, dtype=None, keepdims=False, split_every=None):
+def sum_array(a: Any, axis: Union[None, int, Tuple[int, ...]] = None,
+              dtype: Optional[DTypeLike] = None, keepdims: bool = False,
+              split_every: Any = None) -> Any:
     """``ndkern.sum_array`` (numpy.sum) of a Dask array, as a ``da.reduction``.
 
     Each chunk is summed by ndkern; floating partial sums are kept in double
@@ -168,13 +175,13 @@ def _partial_sum(block, axis, keepdims, partial_dtype, result_dtype=None):
         return np.asarray(total).astype(result_dtype, copy=False)
 
 
-def square_array(x):
+def square_array(x: Any) -> Any:
     """``ndkern.square_array`` (numpy.square) of a Dask array, chunk by chunk."""
     x = da.asarray(x)
     return x.map_blocks(_square_array, dtype=x.dtype, meta=np.empty((0,) * x.ndim, x.dtype))
 
 
-def worker_env(num_threads=None):
+def worker_env(num_threads: Optional[int] = None) -> Dict[str, str]:
     """Environment for Dask worker processes so they load the same ndkern:
     PYTHONPATH with this package's directory, the NDKERN_* variables of this
     process, and NDKERN_NUM_THREADS=`num_threads` if given.  Pass it as
@@ -188,8 +195,9 @@ def worker_env(num_threads=None):
     return env
 
 
-def bench_scale_out(size=20000, chunk=5000, kernel_size=9, n_workers=2, dtype="float32",
-                    mode="same", boundary="symm"):
+def bench_scale_out(size: int = 20000, chunk: int = 5000, kernel_size: int = 9,
+                    n_workers: int = 2, dtype: DTypeLike = "float32", mode: str = "same",
+                    boundary: str = "symm") -> Dict[str, Any]:
     """Time convolve2d of a random `size` x `size` image on a LocalCluster.
 
     Starts `n_workers` worker processes (one Dask thread each; ndkern splits

@@ -122,30 +122,38 @@ def test_zero_copy():
     assert seen == [address]
 
 
-@pytest.mark.parametrize("read_only", [
-    lambda: bytes(96), lambda: memoryview(bytearray(96)).cast("d").toreadonly(),
-    lambda: memoryview(mmap.mmap(-1, 96, access=mmap.ACCESS_READ)).cast("d")],
-    ids=["bytes", "toreadonly", "mmap ACCESS_READ"])
-def test_read_only_buffers_raise_value_error(read_only):
-    x = np.arange(12.0).reshape(3, 4)
-    for call in (lambda out: ndkern.square_array(x, out=out),
-                 lambda out: ndkern.sum_array(x.reshape(12, 1), axis=1, out=out),
-                 lambda out: ndkern.convolve2d(x, [[1.0]], out=out)):
-        with pytest.raises(ValueError, match="read-only"):
-            call(read_only())
+X = np.arange(12.0).reshape(3, 4)
+# Every function, each with a float64 result of 12 elements.
+FLOAT64_CALLS = {
+    "square_array": lambda out: ndkern.square_array(X, out=out),
+    "sum_array": lambda out: ndkern.sum_array(X.reshape(12, 1), axis=1, out=out),
+    "convolve2d": lambda out: ndkern.convolve2d(X, [[1.0]], out=out),
+    "correlate2d": lambda out: ndkern.correlate2d(X, [[1.0]], out=out),
+}
+READ_ONLY = {
+    "bytes": lambda: bytes(96),
+    "toreadonly": lambda: memoryview(bytearray(96)).cast("d").toreadonly(),
+    "mmap ACCESS_READ": lambda: memoryview(mmap.mmap(-1, 96, access=mmap.ACCESS_READ)).cast("d"),
+}
+OTHER_FORMATS = {
+    "float32": lambda: array.array("f", bytes(48)), "raw bytes": lambda: bytearray(96),
+    "int64": lambda: array.array("q", bytes(96)),
+    "uint64": lambda: memoryview(bytearray(96)).cast("Q"),
+}
 
 
-@pytest.mark.parametrize("wrong", [
-    lambda: array.array("f", bytes(48)), lambda: bytearray(96),
-    lambda: array.array("q", bytes(96)), lambda: memoryview(bytearray(96)).cast("Q")],
-    ids=["float32", "raw bytes", "int64", "uint64"])
-def test_other_formats_raise_type_error(wrong):
-    x = np.arange(12.0).reshape(3, 4)
-    for call in (lambda out: ndkern.square_array(x, out=out),
-                 lambda out: ndkern.sum_array(x.reshape(12, 1), axis=1, out=out),
-                 lambda out: ndkern.correlate2d(x, [[1.0]], out=out)):
-        with pytest.raises(TypeError, match="format"):
-            call(wrong())
+@pytest.mark.parametrize("function", FLOAT64_CALLS)
+@pytest.mark.parametrize("buffer", READ_ONLY)
+def test_read_only_buffers_raise_value_error(function, buffer):
+    with pytest.raises(ValueError, match="read-only"):
+        FLOAT64_CALLS[function](READ_ONLY[buffer]())
+
+
+@pytest.mark.parametrize("function", FLOAT64_CALLS)
+@pytest.mark.parametrize("buffer", OTHER_FORMATS)
+def test_other_formats_raise_type_error(function, buffer):
+    with pytest.raises(TypeError, match="format"):
+        FLOAT64_CALLS[function](OTHER_FORMATS[buffer]())
 
 
 def test_wrong_sizes_and_layouts_raise_value_error():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import ndkern
-from ndkern import _errors, _library
+from ndkern import _errors, _header, _library
 from ndkern._library import ffi, lib
 
 PACKAGE_DIR = Path(ndkern.__file__).resolve().parent
@@ -39,12 +39,12 @@ def test_cdef_is_the_header_block_without_comments():
     text = ("#define OUTSIDE 1\n/* NDKERN_CDEF_BEGIN */\n/* doc */\n#define N 3  /* trailing */\n"
             "// line comment\nNDKERN_API int f(const int64_t *s);\n/* NDKERN_CDEF_END */\n"
             "int after(void);")
-    cdef = _library.cdef_from_header(text)
+    cdef = _header.cdef_from_header(text)
     assert "OUTSIDE" not in cdef and "after" not in cdef
     assert "/*" not in cdef and "//" not in cdef and "NDKERN_API" not in cdef
     assert "#define N 3" in cdef and "int f(const int64_t *s);" in cdef
     with pytest.raises(ImportError, match="NDKERN_CDEF"):
-        _library.cdef_from_header("int f(void);")
+        _header.cdef_from_header("int f(void);")
 
 
 def test_every_exported_function_is_declared():
