@@ -29,8 +29,7 @@ import cffi
 
 from ._header import cdef_from_header, header_version
 
-__all__ = ["ffi", "lib", "library_path", "library_found_by", "header_path", "header_found_by",
-           "cdef_from_header", "header_version"]
+__all__ = ["ffi", "lib", "library_path", "library_found_by", "header_path", "header_found_by"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _SOURCE_TREE = _PACKAGE_DIR.parent.parent  # <repo> when run from pyshim/ in a checkout
