@@ -18,13 +18,20 @@ _EXCEPTION_OF_STATUS = {
 }
 
 
+# ndkern_status_name ("NDKERN_EINVAL") is newer than ndkern_strerror: with a
+# library or header that lacks it, cffi's lookup raises AttributeError and
+# messages go without the name.
+_status_name = getattr(lib, "ndkern_status_name", None)
+
+
 def check_status(status, function):
     """Raise the exception for a nonzero libndkern status returned by `function`."""
     if status == lib.NDKERN_OK:
         return
     message = ffi.string(lib.ndkern_strerror(status)).decode("utf-8", "replace")
+    name = "" if _status_name is None else ffi.string(_status_name(status)).decode("ascii") + ", "
     exception = _EXCEPTION_OF_STATUS.get(status, RuntimeError)
-    raise exception(f"{function}: {message} (libndkern status {status})")
+    raise exception(f"{function}: {message} ({name}libndkern status {status})")
 
 
 _EOVERLAP = lib.NDKERN_EOVERLAP

@@ -68,7 +68,22 @@ def test_status_codes_become_exceptions(status, exception):
         _errors.check_status(status, "some_function")
     assert type(raised.value) is exception
     assert str(raised.value).startswith("some_function: " + message)
+    name = ffi.string(lib.ndkern_status_name(status)).decode()
+    assert f"({name}, libndkern status {status})" in str(raised.value)
     _errors.check_status(lib.NDKERN_OK, "some_function")  # no exception
+
+
+def test_errors_without_status_names(tmp_path):
+    """A header from before ndkern_status_name: errors still carry the message."""
+    text = Path(ndkern.header_path).read_text()
+    header = tmp_path / "ndkern.h"
+    header.write_text(re.sub(r"NDKERN_API const char \*ndkern_status_name\(int code\);", "", text))
+    result = run_python("from ndkern._errors import check_status\ntry:\n"
+                        "    check_status(-1, 'f')\nexcept ValueError as e:\n    print(e)",
+                        {"NDKERN_HEADER": str(header)})
+    assert result.returncode == 0, result.stderr
+    message = ffi.string(lib.ndkern_strerror(-1)).decode()
+    assert result.stdout.splitlines()[-1] == f"f: {message} (libndkern status -1)"
 
 
 def test_env_library_that_does_not_exist_is_reported(tmp_path):
