@@ -1,35 +1,32 @@
 """convolve2d and correlate2d: scipy.signal's functions computed by libndkern."""
 
-import numpy as np
+from typing import Any, Optional
 
-from ._arrays import check_out, code_of, data_pointer
-from ._errors import EOVERLAP, check_status
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._arrays import buffer_out, check_out, data_pointer
+from ._conventions import convolve_arguments, convolve_output_shape, fill_element
+from ._errors import call_checked
 from ._library import ffi, lib
 
 __all__ = ["convolve2d", "correlate2d"]
 
-# Names as scipy.signal accepts them, with its error messages.
-_MODES = {"full": lib.NDKERN_MODE_FULL, "same": lib.NDKERN_MODE_SAME,
-          "valid": lib.NDKERN_MODE_VALID}
-_BOUNDARIES = {"fill": lib.NDKERN_BOUNDARY_FILL, "pad": lib.NDKERN_BOUNDARY_FILL,
-               "wrap": lib.NDKERN_BOUNDARY_WRAP, "circular": lib.NDKERN_BOUNDARY_WRAP,
-               "symm": lib.NDKERN_BOUNDARY_SYMM, "symmetric": lib.NDKERN_BOUNDARY_SYMM}
-_BAD_MODE = "Acceptable mode flags are 'valid', 'same', or 'full'."
-_BAD_BOUNDARY = ("Acceptable boundary flags are 'fill', 'circular' (or 'wrap'), "
-                 "and 'symmetric' (or 'symm').")
 
-
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, out=None):
+def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+               fillvalue: Any = 0, *, out: Optional[Any] = None) -> Any:
     """2-D convolution, as ``scipy.signal.convolve2d(in1, in2, mode, boundary, fillvalue)``.
 
     The result dtype is ``numpy.result_type(in1, in2)``; bool, float16 and
     types libndkern lacks raise TypeError.  `out`, if given, must be a
-    writeable array of the result's shape and dtype.
+    writeable array of the result's shape and dtype, or a writable buffer
+    (array.array, memoryview, mmap) of the result's dtype and size.
     """
     return _convolve(lib.convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue, out)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, out=None):
+def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
+                fillvalue: Any = 0, *, out: Optional[Any] = None) -> Any:
     """2-D cross-correlation, as ``scipy.signal.correlate2d``; arguments as convolve2d."""
     return _convolve(lib.ndkern_correlate2d, "correlate2d", in1, in2, mode, boundary,
                      fillvalue, out)
@@ -37,69 +34,24 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, *, out=None
 
 def _convolve(c_function, name, in1, in2, mode, boundary, fillvalue, out):
     image, kernel = np.asarray(in1), np.asarray(in2)
-    if not image.ndim == kernel.ndim == 2:
-        raise ValueError(f"{name} inputs must both be 2-D arrays")
-    mode_code = _code(_MODES, mode, _BAD_MODE)
-    boundary_code = _code(_BOUNDARIES, boundary, _BAD_BOUNDARY)
-    dtype = np.result_type(image.dtype, kernel.dtype).newbyteorder("=")
-    code = code_of(dtype, name)
+    mode_code, boundary_code, dtype, code = convolve_arguments(name, image, kernel, mode,
+                                                               boundary)
     image, kernel = np.asarray(image, dtype), np.asarray(kernel, dtype)  # no copy if already dtype
-    shape = _output_shape(mode_code, image.shape, kernel.shape)
-    fill = _fill_element(fillvalue, dtype) if boundary_code == lib.NDKERN_BOUNDARY_FILL else None
+    shape = convolve_output_shape(mode_code, image.shape, kernel.shape)
+    fill = fill_element(fillvalue, dtype) if boundary_code == lib.NDKERN_BOUNDARY_FILL else None
     if out is None:
-        out = np.empty(shape, dtype)
-    else:
+        out = result = np.empty(shape, dtype)
+    elif isinstance(out, np.ndarray):
         check_out(out, shape, name)
         if out.dtype != dtype:
             raise TypeError(f"{name}: out has dtype {out.dtype}, but the result has dtype {dtype}")
-
-    def call(image, kernel):
-        return c_function(data_pointer(image), image.shape, image.strides,
-                          data_pointer(kernel), kernel.shape, kernel.strides,
-                          data_pointer(out), out.shape, out.strides, code, mode_code,
-                          boundary_code, ffi.NULL if fill is None else ffi.from_buffer(fill))
-
-    status = call(image, kernel)
-    if status == EOVERLAP:  # out overlaps an input: convolve copies of the inputs
-        status = call(image.copy(), kernel.copy())
-    if status:
-        check_status(status, name)
+        result = out
+    else:
+        result = buffer_out(out, shape, dtype, name)
+    fill_pointer = ffi.NULL if fill is None else ffi.from_buffer(fill)
+    call_checked(name, lambda image, kernel: c_function(
+        data_pointer(image), image.shape, image.strides,
+        data_pointer(kernel), kernel.shape, kernel.strides,
+        data_pointer(result), result.shape, result.strides, code, mode_code, boundary_code,
+        fill_pointer), image, kernel)
     return out
-
-
-def _code(codes, name, message):
-    try:
-        return codes[name]
-    except (KeyError, TypeError):
-        raise ValueError(message) from None
-
-
-def _output_shape(mode_code, image_shape, kernel_shape):
-    if mode_code == lib.NDKERN_MODE_SAME:
-        return image_shape
-    if mode_code == lib.NDKERN_MODE_FULL:
-        shape = tuple(m + n - 1 for m, n in zip(image_shape, kernel_shape))
-        if min(shape) < 0:
-            raise ValueError("negative dimensions are not allowed")
-        return shape
-    image_larger = all(m >= n for m, n in zip(image_shape, kernel_shape))
-    kernel_larger = all(n >= m for m, n in zip(image_shape, kernel_shape))
-    if not (image_larger or kernel_larger):
-        raise ValueError("For 'valid' mode, one must be at least as large as the other "
-                         "in every dimension")
-    return tuple(abs(m - n) + 1 for m, n in zip(image_shape, kernel_shape))
-
-
-def _fill_element(fillvalue, dtype):
-    """`fillvalue` as a one-element array of `dtype` (NumPy astype semantics)."""
-    value = np.asarray(fillvalue)
-    if value.size != 1:
-        raise ValueError("`fillvalue` cannot be an empty array." if value.size == 0 else
-                         "`fillvalue` must be scalar or an array with one element.")
-    value = value.reshape(1)
-    if value.dtype.kind == "c" and dtype.kind != "c":
-        if value.imag[0] != 0:
-            raise ValueError(f"could not cast `fillvalue` directly to the output type {dtype}: "
-                             f"it has a nonzero imaginary part ({fillvalue!r})")
-        value = value.real
-    return value.astype(dtype)
