@@ -299,8 +299,8 @@ static int child_succeeded(pid_t child, const char *what)
                   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
-/* In a fork child: threaded calls, then a clean exit.  Its thread count
- * grows by the pool's one helper, not by the parent's threads. */
+/* In a fork child: threaded calls, then a clean exit.  The child starts
+ * its own pool: its thread count grows by exactly one helper. */
 static void fork_child(const struct workload *w)
 {
     alarm(TIMEOUT_SECONDS);
@@ -310,7 +310,7 @@ static void fork_child(const struct workload *w)
     for (int i = 0; ok && i < 3; i++)
         ok = run_workload(w, r) == 0 && matches(w, r);
     if (before >= 0)
-        ok = ok && count_threads() <= before + 1;
+        ok = ok && count_threads() == before + 1;
     free(r);
     exit(ok ? 0 : 1);
 }
