@@ -110,14 +110,17 @@ static void workload_init(struct workload *w)
     free(r);
 }
 
-static void workload_free(struct workload *w)
+/* The inputs and single-thread results, made by the first test that needs
+ * them; they stay reachable until exit. */
+static const struct workload *workload(void)
 {
-    free(w->x);
-    free(w->matrix);
-    free(w->image);
-    free(w->kernel);
-    free(w->column_sums);
-    free(w->convolved);
+    static struct workload w;
+    static int made;
+    if (!made) {
+        workload_init(&w);
+        made = 1;
+    }
+    return &w;
 }
 
 /* Threads of this process, or -1 where /proc/self/task cannot be read. */
@@ -206,8 +209,9 @@ static void join_callers(struct caller *callers, int n)
 /* 8 callers at once.  With `resize` the main thread cycles the setting
  * through 1..8 and the default while they run.  The thread count sampled
  * meanwhile never exceeds the callers plus one pool (setting - 1 helpers). */
-static void test_concurrent_callers(const struct workload *w, int resize)
+static void concurrent_callers(int resize)
 {
+    const struct workload *w = workload();
     static const int settings[] = {2, 1, 3, 8, 0, 4, 2, 7, 1, 5};
     const int nsettings = (int)(sizeof settings / sizeof settings[0]);
     struct caller callers[N_CALLERS];
@@ -259,8 +263,9 @@ static void check_big_convolution(const struct workload *w, int threads, const f
 
 /* Helpers are started once and kept: setting - 1 of them after a big call,
  * the same after many; none after the setting falls to 1; back on demand. */
-static void test_pool_size(const struct workload *w)
+static void test_pool_size(void)
 {
+    const struct workload *w = workload();
     size_t plane = sizeof(float) * BIG_SIDE * BIG_SIDE;
     float *want = harness_malloc(plane), *got = harness_malloc(plane);
     harness_set_context("pool size follows ndkern_set_num_threads");
@@ -286,8 +291,9 @@ static void test_pool_size(const struct workload *w)
 }
 
 /* The setting changed before every call, many times. */
-static void test_repeated_settings(const struct workload *w)
+static void test_repeated_settings(void)
 {
+    const struct workload *w = workload();
     struct results *r = harness_malloc(sizeof *r);
     harness_set_context("ndkern_set_num_threads before each of 40 calls");
     for (int i = 0; i < 40; i++) {
@@ -335,8 +341,9 @@ static void fork_child(const struct workload *w)
 }
 
 /* Forks 4 times while 2 threads keep calling the library. */
-static void test_fork(const struct workload *w)
+static void test_fork(void)
 {
+    const struct workload *w = workload();
     struct caller callers[2];
     atomic_int stop = 0, finished = 0;
     harness_set_context("fork while 2 threads call the library");
@@ -362,20 +369,18 @@ static void test_fork(const struct workload *w)
  * idle. */
 static int exit_child_main(const char *state)
 {
-    static struct workload w;
     static struct caller callers[2];
     static atomic_int stop, finished;
     alarm(TIMEOUT_SECONDS);
-    workload_init(&w);
+    const struct workload *w = workload();
     ndkern_set_num_threads(2);
     if (strcmp(state, "busy") == 0) {
-        start_callers(callers, 2, &w, 0, &stop, &finished);
+        start_callers(callers, 2, w, 0, &stop, &finished);
         sleep_ms(20);
     } else {
         struct results *r = harness_malloc(sizeof *r);
-        int bad = run_workload(&w, r);
+        int bad = run_workload(w, r);
         free(r);
-        workload_free(&w);
         exit(bad);
     }
     exit(0);
@@ -408,20 +413,26 @@ static void test_exit(void)
     }
 }
 
+static void test_concurrent_callers(void)
+{
+    concurrent_callers(0);
+}
+
+static void test_concurrent_callers_resizing(void)
+{
+    concurrent_callers(1);
+}
+
+static const struct harness_test tests[] = {
+    HARNESS_TEST(pool_size), HARNESS_TEST(concurrent_callers),
+    HARNESS_TEST(concurrent_callers_resizing), HARNESS_TEST(repeated_settings),
+    HARNESS_TEST(fork), HARNESS_TEST(exit),
+};
+
 int main(int argc, char **argv)
 {
-    struct workload w;
     if (argc == 3 && strcmp(argv[1], "--exit-child") == 0)
         return exit_child_main(argv[2]);
     initial_threads = count_initial_threads();
-    harness_begin(PROGRAM);
-    workload_init(&w);
-    test_pool_size(&w);
-    test_concurrent_callers(&w, 0);
-    test_concurrent_callers(&w, 1);
-    test_repeated_settings(&w);
-    test_fork(&w);
-    test_exit();
-    workload_free(&w);
-    return harness_end(PROGRAM);
+    return harness_main(PROGRAM, tests, HARNESS_COUNT(tests), argc, argv);
 }
