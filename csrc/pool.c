@@ -55,6 +55,36 @@ static struct {
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 static int fork_safe;           /* the fork handlers are registered */
 
+/* -------------------------------------------------------------------- fork */
+
+/* fork() holds the lock, so the child's copy of the pool is consistent.
+ * The child has no helpers and no running job; its condition variables
+ * are made new (their recorded waiters were the parent's helpers). */
+static void pool_prepare(void)
+{
+    pthread_mutex_lock(&pool.lock);
+}
+
+static void pool_parent(void)
+{
+    pthread_mutex_unlock(&pool.lock);
+}
+
+static void pool_child(void)
+{
+    pool.job = NULL;
+    pool.helpers = 0;
+    atomic_store(&pool.owned, 0);
+    pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.left, NULL);
+    pthread_mutex_unlock(&pool.lock);
+}
+
+static void register_fork_handlers(void)
+{
+    fork_safe = pthread_atfork(pool_prepare, pool_parent, pool_child) == 0;
+}
+
 /* ----------------------------------------------------------------- setting */
 
 static void read_default_threads(void)
@@ -87,7 +117,9 @@ NDKERN_API int ndkern_set_num_threads(int n)
         return NDKERN_EINVAL;
     atomic_store(&requested_threads, n);
     /* Helpers beyond the new count exit when woken; the pool grows again
-     * on demand. */
+     * on demand.  The fork handlers first: a fork while this thread holds
+     * the lock must not leave the child a locked pool. */
+    pthread_once(&fork_once, register_fork_handlers);
     pthread_mutex_lock(&pool.lock);
     if (pool.helpers >= ndkern_get_num_threads())
         pthread_cond_broadcast(&pool.wake);
@@ -166,34 +198,6 @@ static void start_helpers(int wanted)
         pool.helpers++;
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     pthread_attr_destroy(&attr);
-}
-
-/* fork() holds the lock, so the child's copy of the pool is consistent.
- * The child has no helpers and no running job; its condition variables
- * are made new (their recorded waiters were the parent's helpers). */
-static void pool_prepare(void)
-{
-    pthread_mutex_lock(&pool.lock);
-}
-
-static void pool_parent(void)
-{
-    pthread_mutex_unlock(&pool.lock);
-}
-
-static void pool_child(void)
-{
-    pool.job = NULL;
-    pool.helpers = 0;
-    atomic_store(&pool.owned, 0);
-    pthread_cond_init(&pool.wake, NULL);
-    pthread_cond_init(&pool.left, NULL);
-    pthread_mutex_unlock(&pool.lock);
-}
-
-static void register_fork_handlers(void)
-{
-    fork_safe = pthread_atfork(pool_prepare, pool_parent, pool_child) == 0;
 }
 
 /* ----------------------------------------------------------- parallel loop */
