@@ -14,11 +14,11 @@
  *  - A pointer may be NULL only when the array has no elements.
  *  - Every function returns NDKERN_OK (0) or a negative NDKERN_E* code and
  *    writes nothing to its outputs when it returns an error.
- *  - The library never allocates memory that outlives a call, never prints,
- *    never aborts, and keeps no global mutable state except the thread
- *    setting (ndkern_set_num_threads) and its pool of worker threads.  Every
- *    function is thread-safe and reentrant.  Results do not depend on the
- *    number of threads.
+ *  - The library never allocates memory that outlives a call (but for its
+ *    worker threads), never prints, never aborts, and keeps no global
+ *    mutable state except the thread setting (ndkern_set_num_threads) and
+ *    its pool of worker threads.  Every function is thread-safe and
+ *    reentrant.  Results do not depend on the number of threads.
  *
  * The declarations between the NDKERN_CDEF markers are read by the Python
  * package (cffi ABI mode); keep them to plain C declarations, enums and
