@@ -230,10 +230,15 @@ NDKERN_API int ndkern_get_num_threads(void);
  * The instruction-set level of the kernels in use: "baseline", "avx2"
  * (AVX2 + FMA) or "avx512" (AVX-512F + AVX2 + FMA), as static storage.  It
  * is chosen once, on first use: the best level the CPU and operating system
- * run.  The environment variable NDKERN_SIMD=baseline|avx2|avx512 caps it
- * (NDKERN_SIMD=avx2 on an AVX-512 machine gives avx2, on a machine without
- * AVX2 baseline; an unknown value caps nothing).  Sums and integer results
- * are bit-identical at every level; float convolutions are bit-identical
+ * run, capped by the environment variable NDKERN_SIMD (read then) when it
+ * names one of those levels exactly: NDKERN_SIMD=avx2 on an AVX-512 machine
+ * gives avx2, NDKERN_SIMD=baseline gives baseline.  Any other value caps
+ * nothing and is not an error: an unknown or empty name (NDKERN_SIMD=AVX2,
+ * NDKERN_SIMD=sse4) as well as a level this machine does not run
+ * (NDKERN_SIMD=avx512 on an AVX2 machine gives avx2, NDKERN_SIMD=avx2 on a
+ * machine without AVX2 baseline); compare this function's result with the
+ * value set to see that it was not honoured.  Sums and integer results are
+ * bit-identical at every level; float convolutions are bit-identical
  * between avx2 and avx512.
  */
 NDKERN_API const char *ndkern_simd_level(void);

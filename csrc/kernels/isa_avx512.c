@@ -3,8 +3,8 @@
  * CPU check in runtime.c.  Sums and integer results are bit-identical to the
  * other levels; float results are bit-identical to the avx2 level. */
 #include "../internal.h"
+#include "vec_avx512.h"
 
-#define NDK_HAVE_FMA 1
 #define NDK_CONV_CORE_F32 ndk_conv_core_f32_avx512
 #define NDK_CONV_CORE_F64 ndk_conv_core_f64_avx512
 
