@@ -48,7 +48,8 @@ extern "C" {
 /* Largest accepted `ndim` (NumPy 2 allows 64 dimensions too). */
 #define NDKERN_MAX_NDIM 64
 
-/* Return codes.  ndkern_strerror() describes each. */
+/* Return codes.  ndkern_strerror() describes each, ndkern_status_name()
+ * names it. */
 enum ndkern_status {
     NDKERN_OK = 0,
     NDKERN_EINVAL = -1,    /* bad pointer, ndim, extent, stride, mode or boundary */
@@ -207,6 +208,10 @@ NDKERN_API int ndkern_correlate2d(const void *f, const int64_t f_shape[2],
 /* A static English description of `code`; never NULL (unknown codes get a
  * generic text). */
 NDKERN_API const char *ndkern_strerror(int code);
+
+/* The name of `code`'s enum constant, e.g. "NDKERN_EINVAL" for -1 (static
+ * storage); "NDKERN_UNKNOWN" for a value that is not a code, never NULL. */
+NDKERN_API const char *ndkern_status_name(int code);
 
 /* The library version as "MAJOR.MINOR.PATCH" (static storage). */
 NDKERN_API const char *ndkern_version(void);

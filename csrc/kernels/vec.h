@@ -2,7 +2,8 @@
  * convolve_blocked.inc) are written against, in the style of NumPy's npyv:
  * one header per ISA, vec_<isa>.h, defines the same names with that ISA's
  * intrinsics, and each isa_<name>.c / convolve_<name>.c includes the header
- * of the level it is compiled for.  This file holds what every level shares.
+ * of the level it is compiled for (isa_avx512.c keeps 256-bit vectors for
+ * the sums, measured: see there).  This file holds what every level shares.
  *
  * Every vec_<isa>.h defines (sfx f64: double lanes):
  *   ndkv_f64                  a vector of ndkv_nlanes_f64 doubles
@@ -34,8 +35,11 @@
  *      (copy convolve_avx2.c) and its declarations in kernels.h.
  *   3. runtime.c: the level in `levels` and its CPU check; configure.ac and
  *      Makefile.am: a convenience library built with the ISA's flags.
- * The templates need no change, and the tests run every level
- * (NDKERN_SIMD) and compare the DIGEST lines across levels. */
+ *   4. The level's name where levels are listed: ndkern_simd_level in
+ *      ndkern.h, tests/c/all-levels.sh, tests/c/test_api.c and
+ *      tests/python/test_simd_levels.py.
+ * The templates need no change; the C tests then run at the new level too
+ * (NDKERN_SIMD) and compare its DIGEST lines with the other levels'. */
 #ifndef NDKERN_VEC_H
 #define NDKERN_VEC_H
 
