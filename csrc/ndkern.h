@@ -104,8 +104,8 @@ enum ndkern_boundary {
  * Integers wrap modulo 2^bits like NumPy.  Complex (a+bi)^2 is computed as
  * NumPy computes it on the same hardware: (a*a - b*b) + (a*b + b*a)i at the
  * baseline level, and with fused multiply-adds, fma(a, a, -(b*b)) +
- * fma(a, b, b*a)i, at the avx2 and avx512 levels (the two can differ in the
- * last bit and in overflow to inf/nan).  `out` may be `x` with identical
+ * fma(a, b, b*a)i, at the avx2, avx512 and neon levels (the two can differ
+ * in the last bit and in overflow to inf/nan).  `out` may be `x` with identical
  * strides (in place).  Any other overlap of `out` with `x` returns
  * NDKERN_EOVERLAP (copy `x` first).
  *
@@ -243,7 +243,8 @@ NDKERN_API int ndkern_get_num_threads(void);
 
 /*
  * The instruction-set level of the kernels in use: "baseline", "avx2"
- * (AVX2 + FMA) or "avx512" (AVX-512F + AVX2 + FMA), as static storage.  It
+ * (AVX2 + FMA) or "avx512" (AVX-512F + AVX2 + FMA) on x86-64, "baseline" or
+ * "neon" (NEON, which every aarch64 CPU has) on aarch64, as static storage.  It
  * is chosen once, on first use: the best level the CPU and operating system
  * run, capped by the environment variable NDKERN_SIMD (read then) when it
  * names one of those levels exactly: NDKERN_SIMD=avx2 on an AVX-512 machine
@@ -254,7 +255,8 @@ NDKERN_API int ndkern_get_num_threads(void);
  * machine without AVX2 baseline); compare this function's result with the
  * value set to see that it was not honoured.  Sums and integer results are
  * bit-identical at every level; float convolutions are bit-identical
- * between avx2 and avx512.
+ * between avx2, avx512 and neon, and between the baseline levels of x86-64
+ * and aarch64.
  */
 NDKERN_API const char *ndkern_simd_level(void);
 

@@ -14,6 +14,9 @@ static const struct ndk_kernels *const levels[] = {
 #if defined(NDKERN_HAVE_AVX512_KERNELS)
     &ndk_kernels_avx512,
 #endif
+#if defined(NDKERN_HAVE_NEON_KERNELS)
+    &ndk_kernels_neon,
+#endif
 };
 #define NDK_NLEVELS ((int)(sizeof levels / sizeof levels[0]))
 
@@ -83,6 +86,23 @@ static int cpu_levels(void)
     if (!all_set(ebx, CPUID7_EBX_AVX512F) || !all_set(xcr0, XCR0_AVX512_STATE))
         return RUNS_AVX2;
     return RUNS_AVX512;
+}
+#elif defined(NDKERN_HAVE_NEON_KERNELS)
+#include <sys/auxv.h>
+
+/* aarch64: the levels are baseline and neon. */
+enum { RUNS_NEON = 2 };
+/* Linux's AT_HWCAP bits for aarch64 (asm/hwcap.h, named here so that the
+ * build does not depend on the kernel headers' age). */
+#define ARM_HWCAP_FP (1ul << 0)    /* scalar floating point */
+#define ARM_HWCAP_ASIMD (1ul << 1) /* NEON (Advanced SIMD) */
+
+/* neon: NEON and FP, which Armv8-A makes mandatory (so every aarch64 Linux
+ * lists them); checked anyway, as everything the kernels use is. */
+static int cpu_levels(void)
+{
+    const unsigned long neon = ARM_HWCAP_FP | ARM_HWCAP_ASIMD;
+    return (getauxval(AT_HWCAP) & neon) == neon ? RUNS_NEON : RUNS_BASELINE;
 }
 #else
 static int cpu_levels(void)

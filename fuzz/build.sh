@@ -33,10 +33,12 @@ if ! $cc $link "$probe" -o "$out/obj/probe" 2>"$out/obj/probe.log"; then
     exit 77
 fi
 
-# The AVX2+FMA and AVX-512F kernels only exist on x86-64 (as in configure.ac).
+# The AVX2+FMA and AVX-512F kernels only exist on x86-64, the NEON ones on
+# aarch64 (as in configure.ac).
 isa=""
 case $(uname -m) in
     x86_64|amd64) isa="-DNDKERN_HAVE_AVX2_KERNELS=1 -DNDKERN_HAVE_AVX512_KERNELS=1" ;;
+    aarch64|arm64) isa="-DNDKERN_HAVE_NEON_KERNELS=1" ;;
 esac
 
 objects=""
@@ -50,10 +52,13 @@ compile() { # "ISA FLAGS" FILE... (paths under csrc/, without .c)
     done
 }
 compile "" core layout runtime square sum convolve kernels/isa_baseline
-if [ -n "$isa" ]; then
-    compile "-mavx2 -mfma" kernels/isa_avx2 kernels/convolve_avx2
-    compile "-mavx512f -mavx2 -mfma" kernels/isa_avx512 kernels/convolve_avx512
-fi
+case $isa in
+    *AVX2*)
+        compile "-mavx2 -mfma" kernels/isa_avx2 kernels/convolve_avx2
+        compile "-mavx512f -mavx2 -mfma" kernels/isa_avx512 kernels/convolve_avx512 ;;
+    *NEON*)
+        compile "" kernels/isa_neon kernels/convolve_neon ;;
+esac
 
 # The targets themselves get edge coverage only: tracing every comparison
 # in their long reference loops would cost more than it guides.

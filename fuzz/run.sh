@@ -31,6 +31,8 @@ if [ "$(uname -m)" = x86_64 ] &&
     levels="baseline avx2"
     grep -qw avx512f /proc/cpuinfo 2>/dev/null && levels="baseline avx2 avx512"
 fi
+# NEON is part of every aarch64 CPU.
+[ "$(uname -m)" = aarch64 ] && levels="baseline neon"
 
 # allocator_may_return_null: a huge allocation must reach the library as
 # NULL (it then returns NDKERN_ENOMEM), not stop the run.

@@ -80,5 +80,10 @@ extern const struct ndk_kernels ndk_kernels_avx512;
 NDK_DECLARE_BLOCKED_CORE(f32, avx512)
 NDK_DECLARE_BLOCKED_CORE(f64, avx512)
 #endif
+#if defined(NDKERN_HAVE_NEON_KERNELS)
+extern const struct ndk_kernels ndk_kernels_neon;
+NDK_DECLARE_BLOCKED_CORE(f32, neon)
+NDK_DECLARE_BLOCKED_CORE(f64, neon)
+#endif
 
 #endif /* NDKERN_KERNELS_H */

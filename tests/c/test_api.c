@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #ifdef HAVE_CONFIG_H
-#include "config.h" /* NDKERN_HAVE_AVX512_KERNELS: the library has that level */
+#include "config.h" /* NDKERN_HAVE_*_KERNELS: the library has that level */
+#endif
+#if defined(__aarch64__)
+#include <sys/auxv.h>
 #endif
 
 #define PROGRAM "test_api"
@@ -178,11 +181,15 @@ static void test_many_threads(void)
 
 /* The best level this machine and build run, from the flags Linux lists in
  * /proc/cpuinfo: avx2 (avx512f) only when the kernel saves the AVX (AVX-512)
- * state.  Capped at `cap` (a level name) as NDKERN_SIMD caps the library. */
+ * state; neon on every aarch64 CPU.  Capped at `cap` (a level name) as
+ * NDKERN_SIMD caps the library. */
 static const char *best_level(const char *cap)
 {
     const char *best = "baseline";
-#if defined(__x86_64__) || defined(_M_X64)
+#if defined(__aarch64__) && defined(NDKERN_HAVE_NEON_KERNELS)
+    if (strcmp(cap, "baseline") != 0)
+        best = "neon";
+#elif defined(__x86_64__) || defined(_M_X64)
     FILE *cpuinfo = fopen("/proc/cpuinfo", "r");
     char line[8192];
     int avx2 = 0, fma = 0, avx512f = 0;
@@ -213,15 +220,49 @@ static const char *best_level(const char *cap)
     return best;
 }
 
-/* Index of a level name in baseline < avx2 < avx512, or -1. */
+/* Index of a level name among this architecture's levels, lowest first
+ * (baseline < avx2 < avx512, or baseline < neon), or -1. */
 static int level_rank(const char *level)
 {
+#if defined(__aarch64__)
+    static const char *const names[] = {"baseline", "neon"};
+#else
     static const char *const names[] = {"baseline", "avx2", "avx512"};
-    for (int i = 0; i < 3; i++)
+#endif
+    for (int i = 0; i < (int)(sizeof names / sizeof names[0]); i++)
         if (strcmp(level, names[i]) == 0)
             return i;
     return -1;
 }
+
+#if defined(__aarch64__)
+/* Linux's aarch64 AT_HWCAP / AT_HWCAP2 bits (asm/hwcap.h) that matter to
+ * array kernels: what a later level could use beyond NEON. */
+static const struct {
+    int hwcap2;
+    unsigned long bit;
+    const char *name;
+} arm_features[] = {
+    {0, 1ul << 0, "fp"},       {0, 1ul << 1, "asimd"},    {0, 1ul << 9, "fphp"},
+    {0, 1ul << 10, "asimdhp"}, {0, 1ul << 20, "asimddp"}, {0, 1ul << 22, "sve"},
+    {0, 1ul << 23, "asimdfhm"}, {1, 1ul << 1, "sve2"},    {1, 1ul << 13, "i8mm"},
+    {1, 1ul << 14, "bf16"},
+};
+
+/* Prints what the CPU has (AT_HWCAP); the neon level needs fp and asimd. */
+static void check_arm_features(const char *level)
+{
+    const unsigned long hwcap[2] = {getauxval(AT_HWCAP), getauxval(AT_HWCAP2)};
+    const unsigned long neon = (1ul << 0) | (1ul << 1);
+    printf("%s: AT_HWCAP 0x%lx, AT_HWCAP2 0x%lx:", PROGRAM, hwcap[0], hwcap[1]);
+    for (size_t i = 0; i < sizeof arm_features / sizeof arm_features[0]; i++)
+        if (hwcap[arm_features[i].hwcap2] & arm_features[i].bit)
+            printf(" %s", arm_features[i].name);
+    printf("\n");
+    if (strcmp(level, "neon") == 0)
+        CHECKF((hwcap[0] & neon) == neon, "neon kernels on a CPU without fp + asimd");
+}
+#endif
 
 static void test_simd_level(void)
 {
@@ -233,7 +274,35 @@ static void test_simd_level(void)
         CHECKF(level_rank(level) <= level_rank(best_level("avx512")),
                "%s kernels chosen on a CPU whose best level is %s", level,
                best_level("avx512"));
+#if defined(__aarch64__)
+        check_arm_features(level);
+#endif
     }
+}
+
+/*
+ * Replaces this process by this program with the arguments argv[1], argv[2]
+ * (returns only on failure).  The path /proc/self/exe names, not the link
+ * itself: under valgrind the link is valgrind's own tool, and readlink is the
+ * call valgrind (and qemu-user) answers with this program's path.  A program
+ * cross-built for another CPU runs under an emulator that this process cannot
+ * see, and the kernel would refuse the binary: NDKERN_TEST_EMULATOR names the
+ * emulator, e.g. qemu-aarch64 (which reads its sysroot from QEMU_LD_PREFIX).
+ */
+static void exec_self(char *const argv[4])
+{
+    const char *emulator = getenv("NDKERN_TEST_EMULATOR");
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return;
+    self[len] = '\0';
+    if (emulator == NULL || emulator[0] == '\0') {
+        execve(self, argv, environ);
+        return;
+    }
+    char *emulated[5] = {(char *)emulator, self, argv[1], argv[2], NULL};
+    execvp(emulator, emulated);
 }
 
 /*
@@ -263,15 +332,7 @@ static void run_child(const char *mode, const char *const *assignments, int coun
             }
         }
         unsetenv("NDKERN_TEST_EXPECT_SIMD");
-        /* The path /proc/self/exe names, not the link itself: under
-         * valgrind the link is valgrind's own tool, and readlink is the
-         * call valgrind answers with this program's path. */
-        char self[4096];
-        ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (len > 0) {
-            self[len] = '\0';
-            execve(self, argv, environ);
-        }
+        exec_self(argv);
         printf("ERROR: cannot execute this program again (/proc/self/exe)\n");
         _exit(99);
     }
@@ -290,6 +351,7 @@ static void test_environment(void)
     const char *baseline_env[] = {"NDKERN_SIMD=baseline"};
     const char *avx2_env[] = {"NDKERN_SIMD=avx2"};
     const char *avx512_env[] = {"NDKERN_SIMD=avx512"};
+    const char *neon_env[] = {"NDKERN_SIMD=neon"};
     const char *threads3_env[] = {"NDKERN_NUM_THREADS=3"};
     const char *bad_threads[][1] = {{"NDKERN_NUM_THREADS=abc"}, {"NDKERN_NUM_THREADS=0"},
                                     {"NDKERN_NUM_THREADS=-4"}, {"NDKERN_NUM_THREADS=99999"},
@@ -299,6 +361,7 @@ static void test_environment(void)
     run_child("simd-best", avx512_env, 1);
     run_child("simd-baseline", baseline_env, 1);
     run_child("simd-avx2", avx2_env, 1);
+    run_child("simd-neon", neon_env, 1);
     run_child("threads-3", threads3_env, 1);
     for (size_t i = 0; i < sizeof bad_threads / sizeof bad_threads[0]; i++)
         run_child("threads-any", bad_threads[i], 1);
@@ -316,7 +379,8 @@ static int child_main(const char *mode)
                         getenv("NDKERN_NUM_THREADS") ? getenv("NDKERN_NUM_THREADS") : "(unset)");
     if (strncmp(mode, "simd-", 5) == 0) {
         /* The best level the machine runs, capped by NDKERN_SIMD (the
-         * x86-64 build has avx2; simd-best: unset, unknown or avx512). */
+         * x86-64 build has avx2, aarch64 neon; another architecture's
+         * name caps nothing; simd-best: unset, unknown or avx512). */
         const char *want = best_level(strcmp(mode, "simd-best") == 0 ? "avx512" : mode + 5);
         CHECKF(strcmp(level, want) == 0, "level \"%s\", want \"%s\"", level, want);
     } else if (strcmp(mode, "threads-3") == 0) {

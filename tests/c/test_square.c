@@ -115,8 +115,11 @@ static void test_random_cases(void)
             int64_t shape[8];
             int ndim = random_shape(shape, (int)rng_range(0, 5), SQUARE_EXTENTS, 3000);
             int in_place = rng_chance(20);
-            square_case(dt, ndim, shape, harness_random_layout(HL_ALL_INPUT),
-                        harness_random_layout(HL_ALL_OUTPUT), random_gen(dt), in_place);
+            /* One statement per draw (argument order is unspecified). */
+            const struct value_gen *gen = random_gen(dt);
+            unsigned out_flags = harness_random_layout(HL_ALL_OUTPUT);
+            unsigned x_flags = harness_random_layout(HL_ALL_INPUT);
+            square_case(dt, ndim, shape, x_flags, out_flags, gen, in_place);
         }
 }
 

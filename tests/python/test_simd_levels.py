@@ -14,7 +14,10 @@ import pytest
 import ndkern
 from ndkern_testing import assert_matches
 
-LEVELS = ("baseline", "avx2", "avx512")
+# Each machine runs baseline and the levels of its architecture: x86-64 avx2
+# and avx512, aarch64 neon (also fused; the other names run its best level,
+# so they are skipped).
+LEVELS = ("baseline", "avx2", "avx512", "neon")
 FUSED_LEVELS = ("avx2", "avx512")
 
 # Saves exact_* (bit-identical at every level), conv_* with their inputs
