@@ -11,6 +11,8 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 /* How random element values are drawn. */
 enum value_style {
@@ -198,5 +200,31 @@ static inline int random_shape(int64_t *shape, int ndim, struct extent_odds odds
 /* The thread counts determinism is checked over. */
 static const int thread_counts[] = {1, 2, 3};
 #define N_THREAD_COUNTS 3
+
+/*
+ * Replaces this process by this program with the arguments argv[1], argv[2]
+ * (argv has 4 entries, the last NULL; returns only on failure).  The path
+ * /proc/self/exe names, not the link itself: under valgrind the link is
+ * valgrind's own tool, and readlink is the call valgrind (and qemu-user)
+ * answers with this program's path.  A program cross-built for another CPU
+ * runs under an emulator that this process cannot see, and the kernel would
+ * refuse the binary: NDKERN_TEST_EMULATOR names the emulator, e.g.
+ * qemu-aarch64 (which reads its sysroot from QEMU_LD_PREFIX).
+ */
+static inline void test_exec_self(char *const argv[4])
+{
+    const char *emulator = getenv("NDKERN_TEST_EMULATOR");
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return;
+    self[len] = '\0';
+    if (emulator == NULL || emulator[0] == '\0') {
+        execv(self, argv);
+        return;
+    }
+    char *emulated[5] = {(char *)emulator, self, argv[1], argv[2], NULL};
+    execvp(emulator, emulated);
+}
 
 #endif /* NDKERN_TEST_COMMON_H */

@@ -280,30 +280,6 @@ static void test_simd_level(void)
     }
 }
 
-/*
- * Replaces this process by this program with the arguments argv[1], argv[2]
- * (returns only on failure).  The path /proc/self/exe names, not the link
- * itself: under valgrind the link is valgrind's own tool, and readlink is the
- * call valgrind (and qemu-user) answers with this program's path.  A program
- * cross-built for another CPU runs under an emulator that this process cannot
- * see, and the kernel would refuse the binary: NDKERN_TEST_EMULATOR names the
- * emulator, e.g. qemu-aarch64 (which reads its sysroot from QEMU_LD_PREFIX).
- */
-static void exec_self(char *const argv[4])
-{
-    const char *emulator = getenv("NDKERN_TEST_EMULATOR");
-    char self[4096];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0)
-        return;
-    self[len] = '\0';
-    if (emulator == NULL || emulator[0] == '\0') {
-        execve(self, argv, environ);
-        return;
-    }
-    char *emulated[5] = {(char *)emulator, self, argv[1], argv[2], NULL};
-    execvp(emulator, emulated);
-}
 
 /*
  * Runs this program again as "test_api --child MODE" with `assignments`
@@ -332,7 +308,7 @@ static void run_child(const char *mode, const char *const *assignments, int coun
             }
         }
         unsetenv("NDKERN_TEST_EXPECT_SIMD");
-        exec_self(argv);
+        test_exec_self(argv);
         printf("ERROR: cannot execute this program again (/proc/self/exe)\n");
         _exit(99);
     }

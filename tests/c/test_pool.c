@@ -408,15 +408,8 @@ static void test_exit(void)
         if (child < 0)
             HARNESS_ERROR("fork failed");
         if (child == 0) {
-            /* The path /proc/self/exe names: under valgrind the link is
-             * valgrind's tool, and readlink is answered with ours. */
-            char self[4096];
-            ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
             char *argv[4] = {(char *)PROGRAM, (char *)"--exit-child", (char *)states[i], NULL};
-            if (len > 0) {
-                self[len] = '\0';
-                execv(self, argv);
-            }
+            test_exec_self(argv);
             _exit(99);
         }
         check_child_exit(child, states[i], 1);
