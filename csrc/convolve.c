@@ -23,6 +23,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "fft.h"
 
 /* Output rows per task. */
 #define STRIP_ROWS 32
@@ -293,6 +294,25 @@ static void free_spaces(struct conv_space *spaces, int n)
     free(spaces);
 }
 
+/* The fill row, only when the padded window leaves f. */
+static int make_fill_row(struct conv_plan *p)
+{
+    const int64_t pw = p->hw + p->kw - 1;
+    const int needs_fill = p->r0 < 0 || p->r0 + p->hh + p->kh - 1 > p->fh || p->c0 < 0 ||
+                           p->c0 + pw > p->fw;
+    if (p->boundary != NDKERN_BOUNDARY_FILL || !needs_fill)
+        return NDKERN_OK;
+    p->fill_row = malloc((size_t)(p->prow_len * p->ct_size));
+    if (p->fill_row == NULL)
+        return NDKERN_ENOMEM;
+    for (int64_t q = 0; q < pw; q++)
+        memcpy((char *)p->fill_row + q * p->vpe * p->ct_size, p->fill,
+               (size_t)(p->vpe * p->ct_size));
+    memset((char *)p->fill_row + pw * p->vpe * p->ct_size, 0,
+           (size_t)(NDK_CONV_ROW_SLACK * p->ct_size));
+    return NDKERN_OK;
+}
+
 static int run_plan(struct conv_plan *p)
 {
     const int64_t ntasks = (p->hh + STRIP_ROWS - 1) / STRIP_ROWS;
@@ -325,20 +345,7 @@ static int run_plan(struct conv_plan *p)
                 spaces[i].pass_ptrs[t] = spaces[i].pass_rows + t * p->acc_len * p->ct_size;
         }
     }
-    /* The fill row, only when the padded window leaves f. */
-    const int64_t pw = p->hw + p->kw - 1;
-    const int needs_fill = p->r0 < 0 || p->r0 + p->hh + p->kh - 1 > p->fh || p->c0 < 0 ||
-                           p->c0 + pw > p->fw;
-    if (p->boundary == NDKERN_BOUNDARY_FILL && needs_fill && ok) {
-        p->fill_row = malloc(row_bytes);
-        ok = p->fill_row != NULL;
-        for (int64_t q = 0; ok && q < pw; q++)
-            memcpy((char *)p->fill_row + q * p->vpe * p->ct_size, p->fill,
-                   (size_t)(p->vpe * p->ct_size));
-        if (ok)
-            memset((char *)p->fill_row + pw * p->vpe * p->ct_size, 0,
-                   (size_t)(NDK_CONV_ROW_SLACK * p->ct_size));
-    }
+    ok = ok && make_fill_row(p) == NDKERN_OK;
     if (!ok) {
         if (spaces != NULL)
             free_spaces(spaces, nthreads);
@@ -666,17 +673,111 @@ static int store_zeros(struct conv_plan *p)
     return NDKERN_OK;
 }
 
+/* ------------------------------------------------------------ FFT method */
+
+/* The FFT method computes the same correlation of the padded image P with
+ * W (fft.h): P's rows come from padded_row, so every boundary and fill
+ * value is handled as in the direct sum. */
+static const void *fft_image_row(const void *ctx, int64_t t, void *buf)
+{
+    return padded_row(ctx, t, buf);
+}
+
+static void fft_store_row(const void *ctx, int64_t m, const void *values)
+{
+    const struct conv_plan *p = ctx;
+    char *dst = p->h + m * p->hs0;
+    const int64_t elem = p->vpe * p->ct_size;
+    if (!p->is_complex) {
+        store_row(p, values, NULL, p->hw, dst, p->hs1);
+        return;
+    }
+    for (int64_t n = 0; n < p->hw; n++) /* (re, im) pairs are complex elements */
+        memcpy(dst + n * p->hs1, (const char *)values + n * elem, (size_t)elem);
+}
+
+/* W (kh x kw, byte strides ws0, ws1) as contiguous compute-type values,
+ * conjugated for a complex correlation, then the FFT correlation. */
+static int run_fft(struct conv_plan *p, const char *w, int64_t ws0, int64_t ws1, int conjugate)
+{
+    const int64_t elem = p->vpe * p->ct_size;
+    char *weights = malloc((size_t)(p->kh * p->kw * elem));
+    int rc = weights != NULL ? make_fill_row(p) : NDKERN_ENOMEM;
+    for (int64_t a = 0; rc == NDKERN_OK && a < p->kh; a++)
+        row_converter(p)(w + a * ws0, ws1, p->kw, weights + a * p->kw * elem);
+    for (int64_t i = 0; rc == NDKERN_OK && conjugate && p->is_complex && i < p->kh * p->kw; i++) {
+        if (p->ct == NDK_CT_F32)
+            ((float *)(void *)weights)[2 * i + 1] *= -1;
+        else
+            ((double *)(void *)weights)[2 * i + 1] *= -1;
+    }
+    const struct ndk_fft_conv conv = {
+        .is_f32 = p->ct == NDK_CT_F32,
+        .is_complex = p->is_complex,
+        .ph = p->hh + p->kh - 1,
+        .pw = p->hw + p->kw - 1,
+        .kh = p->kh,
+        .kw = p->kw,
+        .weights = weights,
+        .image_row = fft_image_row,
+        .store_row = fft_store_row,
+        .ctx = p,
+        .row_capacity = p->prow_len,
+    };
+    if (rc == NDKERN_OK)
+        rc = ndk_fft_correlate(&conv);
+    free(weights);
+    return rc;
+}
+
+#define DIRECT_NS_AVX512_F32 1.0
+#define DIRECT_NS_AVX512_F64 1.0
+#define DIRECT_NS_AVX2_F32 1.0
+#define DIRECT_NS_AVX2_F64 1.0
+#define DIRECT_NS_BASELINE_F32 1.0
+#define DIRECT_NS_BASELINE_F64 1.0
+/* Nanoseconds per multiply-add of the direct cores (one thread, 1000x1000
+ * image, measured per level and compute type; see choose_fft). */
+static double direct_ns_per_tap(int ct)
+{
+    const char *level = ndk_kernels()->name;
+    const int f32 = ct == NDK_CT_F32;
+    if (strcmp(level, "avx512") == 0)
+        return f32 ? DIRECT_NS_AVX512_F32 : DIRECT_NS_AVX512_F64;
+    if (strcmp(level, "avx2") == 0)
+        return f32 ? DIRECT_NS_AVX2_F32 : DIRECT_NS_AVX2_F64;
+    return f32 ? DIRECT_NS_BASELINE_F32 : DIRECT_NS_BASELINE_F64;
+}
+
+/* NDKERN_METHOD_AUTO: the FFT when the cost model says it is faster.
+ * Integers stay direct (exact). */
+static int choose_fft(const struct conv_plan *p)
+{
+    if (ndk_dtypes[p->dtype].kind == NDK_KIND_INT)
+        return 0;
+    const double taps = p->separable ? (double)(p->kh + p->kw) : (double)p->kh * (double)p->kw;
+    const double direct = (double)p->hh * (double)p->hw * taps * (p->is_complex ? 4 : 1) *
+                          direct_ns_per_tap(p->ct);
+    const double fft = ndk_fft_correlate_cost(p->hh + p->kh - 1, p->hw + p->kw - 1,
+                                              p->ct == NDK_CT_F32, p->is_complex);
+    return fft < direct;
+}
+
 static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_strides[2],
                        const void *g, const int64_t g_shape[2], const int64_t g_strides[2],
                        void *h, const int64_t h_shape[2], const int64_t h_strides[2],
                        int dtype, int mode, int boundary, const void *fillvalue,
-                       int correlate)
+                       int correlate, int method)
 {
     if (!ndk_dtype_valid(dtype))
         return NDKERN_EDTYPE;
     if (mode < NDKERN_MODE_FULL || mode > NDKERN_MODE_VALID ||
-        boundary < NDKERN_BOUNDARY_FILL || boundary > NDKERN_BOUNDARY_SYMM)
+        boundary < NDKERN_BOUNDARY_FILL || boundary > NDKERN_BOUNDARY_SYMM ||
+        (correlate != 0 && correlate != 1) ||
+        method < NDKERN_METHOD_DIRECT || method > NDKERN_METHOD_AUTO)
         return NDKERN_EINVAL;
+    if (method == NDKERN_METHOD_FFT && ndk_dtypes[dtype].kind == NDK_KIND_INT)
+        return NDKERN_EDTYPE;
     const int64_t size = ndk_dtypes[dtype].size;
     struct ndk_array fa, ga, ha;
     int rc = ndk_array_init(&fa, f, 2, f_shape, f_strides, size, 0);
@@ -793,10 +894,13 @@ static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_
     p.direct_store = ndk_dtypes[dtype].kind == NDK_KIND_REAL && p.hs1 == p.ct_size &&
                      p.hs0 % p.ct_size == 0 && (uintptr_t)p.h % (uintptr_t)p.ct_size == 0;
 
-    rc = plan_separable(&p, w, ws0, ws1);
-    if (rc == NDKERN_OK && !p.separable)
+    rc = method == NDKERN_METHOD_FFT ? NDKERN_OK : plan_separable(&p, w, ws0, ws1);
+    const int fft = method == NDKERN_METHOD_FFT || (method == NDKERN_METHOD_AUTO && choose_fft(&p));
+    if (rc == NDKERN_OK && fft)
+        rc = run_fft(&p, w, ws0, ws1, correlate);
+    if (rc == NDKERN_OK && !fft && !p.separable)
         rc = pack_kernel(&p, w, ws0, ws1, correlate);
-    if (rc == NDKERN_OK)
+    if (rc == NDKERN_OK && !fft)
         rc = run_plan(&p);
     free(p.w_re);
     free(p.w_im);
@@ -812,7 +916,7 @@ NDKERN_API int convolve2d(const void *f, const int64_t f_shape[2], const int64_t
                           int dtype, int mode, int boundary, const void *fillvalue)
 {
     return conv_common(f, f_shape, f_strides, g, g_shape, g_strides, h, h_shape, h_strides,
-                       dtype, mode, boundary, fillvalue, 0);
+                       dtype, mode, boundary, fillvalue, 0, NDKERN_METHOD_DIRECT);
 }
 
 NDKERN_API int ndkern_correlate2d(const void *f, const int64_t f_shape[2],
@@ -823,5 +927,17 @@ NDKERN_API int ndkern_correlate2d(const void *f, const int64_t f_shape[2],
                                   int boundary, const void *fillvalue)
 {
     return conv_common(f, f_shape, f_strides, g, g_shape, g_strides, h, h_shape, h_strides,
-                       dtype, mode, boundary, fillvalue, 1);
+                       dtype, mode, boundary, fillvalue, 1, NDKERN_METHOD_DIRECT);
+}
+
+NDKERN_API int ndkern_convolve2d_method(const void *f, const int64_t f_shape[2],
+                                        const int64_t f_strides[2], const void *g,
+                                        const int64_t g_shape[2], const int64_t g_strides[2],
+                                        void *h, const int64_t h_shape[2],
+                                        const int64_t h_strides[2], int dtype, int mode,
+                                        int boundary, const void *fillvalue, int correlate,
+                                        int method)
+{
+    return conv_common(f, f_shape, f_strides, g, g_shape, g_strides, h, h_shape, h_strides,
+                       dtype, mode, boundary, fillvalue, correlate, method);
 }

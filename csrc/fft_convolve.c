@@ -13,6 +13,7 @@
  * columns); complex data full ones (m1 = n1).  Tasks are fixed blocks and
  * each lane's arithmetic is independent of the others, so results do not
  * depend on the thread count or the SIMD level. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -21,6 +22,13 @@
 /* Bytes of one lane group: transforms batched per task (16 double or 32
  * float lanes: two AVX-512 vectors per inner step). */
 #define FFT_BATCH_BYTES 128
+/* The cost model of ndk_fft_correlate_cost: nanoseconds per complex
+ * point-pass of a transform and per complex value moved (measured with
+ * one thread; see choose_fft in convolve.c). */
+#define FFT_NS_F32 1.0
+#define FFT_NS_F64 1.0
+#define FFT_NS_MOVE_F32 1.0
+#define FFT_NS_MOVE_F64 1.0
 /* Transform points per thread before a second thread pays. */
 #define FFT_POINTS_PER_THREAD (INT64_C(1) << 15)
 
@@ -196,4 +204,19 @@ int ndk_fft_correlate(const struct ndk_fft_conv *conv)
     }
     free_fft2d(&s);
     return rc;
+}
+
+double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int is_f32, int is_complex)
+{
+    const double n0 = (double)ndk_fft_good_length(ph, 0);
+    const double n1 = (double)ndk_fft_good_length(pw, !is_complex);
+    const double m1 = is_complex ? n1 : n1 / 2 + 1;
+    const double row_points = (is_complex ? n1 : n1 / 2) * log2(n1 > 2 ? n1 : 2);
+    const double col_points = n0 * log2(n0 > 2 ? n0 : 2);
+    /* rows: kernel (kh), image (ph) and output (ph - kh + 1); columns:
+     * kernel once, image twice */
+    const double butterflies = (double)(2 * ph + 1) * row_points + 3 * m1 * col_points;
+    const double moves = 6 * n0 * m1;
+    return is_f32 ? FFT_NS_F32 * butterflies + FFT_NS_MOVE_F32 * moves
+                  : FFT_NS_F64 * butterflies + FFT_NS_MOVE_F64 * moves;
 }
