@@ -683,16 +683,17 @@ static const void *fft_image_row(const void *ctx, int64_t t, void *buf)
     return padded_row(ctx, t, buf);
 }
 
-static void fft_store_row(const void *ctx, int64_t m, const void *values)
+static void fft_store_segment(const void *ctx, int64_t m, int64_t n0, int64_t count,
+                              const void *values)
 {
     const struct conv_plan *p = ctx;
-    char *dst = p->h + m * p->hs0;
+    char *dst = p->h + m * p->hs0 + n0 * p->hs1;
     const int64_t elem = p->vpe * p->ct_size;
     if (!p->is_complex) {
-        store_row(p, values, NULL, p->hw, dst, p->hs1);
+        store_row(p, values, NULL, count, dst, p->hs1);
         return;
     }
-    for (int64_t n = 0; n < p->hw; n++) /* (re, im) pairs are complex elements */
+    for (int64_t n = 0; n < count; n++) /* (re, im) pairs are complex elements */
         memcpy(dst + n * p->hs1, (const char *)values + n * elem, (size_t)elem);
 }
 
@@ -720,7 +721,7 @@ static int run_fft(struct conv_plan *p, const char *w, int64_t ws0, int64_t ws1,
         .kw = p->kw,
         .weights = weights,
         .image_row = fft_image_row,
-        .store_row = fft_store_row,
+        .store_segment = fft_store_segment,
         .ctx = p,
         .row_capacity = p->prow_len,
     };
@@ -758,7 +759,7 @@ static int choose_fft(const struct conv_plan *p)
     const double taps = p->separable ? (double)(p->kh + p->kw) : (double)p->kh * (double)p->kw;
     const double direct = (double)p->hh * (double)p->hw * taps * (p->is_complex ? 4 : 1) *
                           direct_ns_per_tap(p->ct);
-    const double fft = ndk_fft_correlate_cost(p->hh + p->kh - 1, p->hw + p->kw - 1,
+    const double fft = ndk_fft_correlate_cost(p->hh + p->kh - 1, p->hw + p->kw - 1, p->kw,
                                               p->ct == NDK_CT_F32, p->is_complex);
     return fft < direct;
 }

@@ -161,22 +161,24 @@ void ndk_fft_batch(const struct ndk_fft_plan *plan, void *re, void *im, void *wo
 }
 
 void ndk_rfft_forward(const struct ndk_rfft_plan *plan, void *z_re, void *z_im,
-                      void *x_re, void *x_im, void *work_re, void *work_im, int64_t lanes)
+                      void *x_re, void *x_im, int64_t x_stride, void *work_re, void *work_im,
+                      int64_t lanes)
 {
     ndk_fft_batch(&plan->half, z_re, z_im, work_re, work_im, lanes);
     if (plan->half.is_f32)
-        rfft_post_f32(plan, z_re, z_im, x_re, x_im, lanes);
+        rfft_post_f32(plan, z_re, z_im, x_re, x_im, x_stride, lanes);
     else
-        rfft_post_f64(plan, z_re, z_im, x_re, x_im, lanes);
+        rfft_post_f64(plan, z_re, z_im, x_re, x_im, x_stride, lanes);
 }
 
 void ndk_rfft_inverse(const struct ndk_rfft_plan *plan, const void *x_re, const void *x_im,
-                      void *z_re, void *z_im, void *work_re, void *work_im, int64_t lanes)
+                      int64_t x_stride, void *z_re, void *z_im, void *work_re, void *work_im,
+                      int64_t lanes)
 {
     if (plan->half.is_f32)
-        rfft_pre_f32(plan, x_re, x_im, z_re, z_im, lanes);
+        rfft_pre_f32(plan, x_re, x_im, x_stride, z_re, z_im, lanes);
     else
-        rfft_pre_f64(plan, x_re, x_im, z_re, z_im, lanes);
+        rfft_pre_f64(plan, x_re, x_im, x_stride, z_re, z_im, lanes);
     /* the inverse DFT: the forward one with re and im exchanged */
     ndk_fft_batch(&plan->half, z_im, z_re, work_im, work_re, lanes);
 }

@@ -52,16 +52,19 @@ void ndk_fft_batch(const struct ndk_fft_plan *plan, void *re, void *im, void *wo
                    void *work_im, int64_t lanes);
 
 /* Real forward DFT: (z_re, z_im) holds z[j] = x[2j] + i x[2j+1], n/2 rows
- * of lanes; on return (x_re, x_im) holds X[k], k <= n/2 (n/2 + 1 rows).
- * z is overwritten; work as ndk_fft_batch. */
+ * of lanes; on return (x_re, x_im) holds X[k], k <= n/2 (n/2 + 1 rows of
+ * `lanes` values, x_stride values apart).  z is overwritten; work as
+ * ndk_fft_batch. */
 void ndk_rfft_forward(const struct ndk_rfft_plan *plan, void *z_re, void *z_im,
-                      void *x_re, void *x_im, void *work_re, void *work_im, int64_t lanes);
+                      void *x_re, void *x_im, int64_t x_stride, void *work_re, void *work_im,
+                      int64_t lanes);
 
-/* Its inverse, unnormalised (n/2 times x): from X[k], k <= n/2 (only the
- * real parts of X[0] and X[n/2] are used, as for Hermitian input), to
- * z[j] = x[2j] + i x[2j+1] in (z_re, z_im). */
+/* Its inverse, unnormalised (n/2 times x): from X[k], k <= n/2 (rows
+ * x_stride apart; only the real parts of X[0] and X[n/2] are used, as for
+ * Hermitian input), to z[j] = x[2j] + i x[2j+1] in (z_re, z_im). */
 void ndk_rfft_inverse(const struct ndk_rfft_plan *plan, const void *x_re, const void *x_im,
-                      void *z_re, void *z_im, void *work_re, void *work_im, int64_t lanes);
+                      int64_t x_stride, void *z_re, void *z_im, void *work_re, void *work_im,
+                      int64_t lanes);
 
 /* ------------------------------------------------ FFT correlation */
 
@@ -77,8 +80,10 @@ struct ndk_fft_conv {
     /* Row t < ph of P: pw values written to `buf` (row_capacity scalars) or
      * a pointer to a shared row.  Called from any worker thread. */
     const void *(*image_row)(const void *ctx, int64_t t, void *buf);
-    /* Writes output row m from pw - kw + 1 values (pairs if complex). */
-    void (*store_row)(const void *ctx, int64_t m, const void *values);
+    /* Writes outputs h[m][n0 .. n0 + count) from `count` values (pairs if
+     * complex). */
+    void (*store_segment)(const void *ctx, int64_t m, int64_t n0, int64_t count,
+                          const void *values);
     const void *ctx;
     int64_t row_capacity;               /* scalars image_row may write, >= pw pairs */
 };
@@ -90,6 +95,6 @@ int ndk_fft_correlate(const struct ndk_fft_conv *conv);
 
 /* Estimated cost, in nanoseconds on the machine the constants were measured
  * on, of ndk_fft_correlate for these sizes (for method selection). */
-double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int is_f32, int is_complex);
+double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int64_t kw, int is_f32, int is_complex);
 
 #endif /* NDKERN_FFT_H */

@@ -4,15 +4,19 @@
  * With transform sizes n0 >= ph and n1 >= pw, the circular correlation of P
  * with W equals the linear one at every output (m + a < ph <= n0), so
  *   h = IDFT2(DFT2(P) * DFT2(W~)) / (n0 n1),   W~[-a][-b] = W[a][b] (mod n).
- * The 2-D transforms are batches of 1-D ones (fft.h), in five passes that
- * each split into independent tasks of `lanes` rows or columns:
- *   1. kernel rows -> spectrum rows          2. kernel columns (kept, scaled)
- *   3. image rows  -> spectrum rows          4. image columns, times the
- *   5. spectrum rows -> output rows             kernel's, and back
- * Real data uses real row transforms (n1 even, m1 = n1/2 + 1 spectrum
- * columns); complex data full ones (m1 = n1).  Tasks are fixed blocks and
- * each lane's arithmetic is independent of the others, so results do not
- * depend on the thread count or the SIMD level. */
+ * The 2-D transforms are batches of 1-D ones (fft.h) in four passes, each
+ * split into independent tasks of `lanes` rows or columns:
+ *   1. image rows, copied into column blocks ([t][lane] planes)
+ *   2. image and kernel columns: forward transforms down the columns (real
+ *      data: real transforms, n0 even, m0 = n0/2 + 1 spectrum rows)
+ *   3. spectrum rows: forward along the rows, times the kernel's, inverse
+ *   4. output columns: inverse down the columns, stored as row segments
+ * Columns first means only pass 3 transposes (image rows arrive as rows and
+ * a column block is a run of each row), only the pw image, kw kernel and
+ * hw output columns are transformed down, and the kernel's spectrum is
+ * finished inside pass 3 instead of being stored.  Tasks are fixed blocks
+ * and each lane's arithmetic is independent of the others, so results do
+ * not depend on the thread count or the SIMD level. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -40,14 +44,19 @@ struct fft_space {
 
 struct fft2d {
     const struct ndk_fft_conv *conv;
-    int64_t n0, n1, m1;             /* transform sizes; spectrum columns */
+    int64_t n0, n1;                 /* transform sizes */
+    int64_t h0;                     /* rows of a column batch: n0/2 (real) or n0 */
+    int64_t m0;                     /* spectrum rows: n0/2 + 1 (real) or n0 */
     int64_t lanes;                  /* transforms per batch */
     double scale;                   /* 1 / the inverse transforms' lengths */
-    struct ndk_fft_plan col_plan;   /* length n0 */
-    struct ndk_fft_plan row_plan;   /* complex data: length n1 */
-    struct ndk_rfft_plan rrow_plan; /* real data: length n1 */
-    void *spec_re, *spec_im;        /* the image's spectrum, n0 x m1 */
-    void *kspec_re, *kspec_im;      /* the kernel's */
+    struct ndk_fft_plan col_plan;   /* complex data: length n0 */
+    struct ndk_rfft_plan rcol_plan; /* real data: length n0 */
+    struct ndk_fft_plan row_plan;   /* length n1 */
+    void *blocks_re, *blocks_im;    /* pass 1: ceil(pw / lanes) blocks of h0 x lanes */
+    void *spec_re, *spec_im;        /* the image's spectrum, m0 x spec_stride */
+    int64_t spec_stride;            /* n1 rounded up to lanes */
+    void *kspec_re, *kspec_im;      /* the kernel's column spectra, m0 x kspec_stride */
+    int64_t kspec_stride;           /* kw rounded up to lanes */
     struct fft_space *spaces;       /* one per worker */
     int nspaces;
 };
@@ -63,44 +72,37 @@ struct fft2d {
 #undef T
 #undef FFT_NAME
 
-/* The five passes as tasks for ndk_parallel_for. */
-enum fft_pass { PASS_KERNEL_ROWS, PASS_KERNEL_COLUMNS, PASS_IMAGE_ROWS, PASS_IMAGE_COLUMNS,
-                PASS_OUTPUT_ROWS };
+/* The passes as tasks for ndk_parallel_for. */
+enum fft_pass { PASS_IMAGE_ROWS, PASS_IMAGE_COLUMNS, PASS_KERNEL_COLUMNS, PASS_MIDDLE,
+                PASS_OUTPUT };
 struct fft_job {
     const struct fft2d *s;
     enum fft_pass pass;
 };
+
+#define FFT_DISPATCH(name, ...) \
+    (s->conv->is_f32 ? name##_f32(__VA_ARGS__) : name##_f64(__VA_ARGS__))
 
 static void fft_task(void *ctx, int64_t task, int worker)
 {
     const struct fft_job *job = ctx;
     const struct fft2d *s = job->s;
     struct fft_space *w = &s->spaces[worker];
-    const int f32 = s->conv->is_f32;
     switch (job->pass) {
-    case PASS_KERNEL_ROWS:
-    case PASS_IMAGE_ROWS: {
-        const int kernel = job->pass == PASS_KERNEL_ROWS;
-        if (f32)
-            rows_task_f32(s, kernel, task, w);
-        else
-            rows_task_f64(s, kernel, task, w);
+    case PASS_IMAGE_ROWS:
+        FFT_DISPATCH(image_rows_task, s, task, w);
         break;
-    }
+    case PASS_IMAGE_COLUMNS:
+        FFT_DISPATCH(image_columns_task, s, task, w);
+        break;
     case PASS_KERNEL_COLUMNS:
-    case PASS_IMAGE_COLUMNS: {
-        const int kernel = job->pass == PASS_KERNEL_COLUMNS;
-        if (f32)
-            columns_task_f32(s, kernel, task, w);
-        else
-            columns_task_f64(s, kernel, task, w);
+        FFT_DISPATCH(kernel_columns_task, s, task, w);
         break;
-    }
-    case PASS_OUTPUT_ROWS:
-        if (f32)
-            output_task_f32(s, task, w);
-        else
-            output_task_f64(s, task, w);
+    case PASS_MIDDLE:
+        FFT_DISPATCH(middle_task, s, task, w);
+        break;
+    case PASS_OUTPUT:
+        FFT_DISPATCH(output_task, s, task, w);
         break;
     }
 }
@@ -108,23 +110,24 @@ static void fft_task(void *ctx, int64_t task, int worker)
 static void free_fft2d(struct fft2d *s)
 {
     ndk_fft_plan_free(&s->col_plan);
+    ndk_rfft_plan_free(&s->rcol_plan);
     ndk_fft_plan_free(&s->row_plan);
-    ndk_rfft_plan_free(&s->rrow_plan);
-    free(s->spec_re);
-    free(s->spec_im);
-    free(s->kspec_re);
-    free(s->kspec_im);
+    void *buffers[6] = {s->blocks_re, s->blocks_im, s->spec_re, s->spec_im, s->kspec_re,
+                        s->kspec_im};
+    for (int i = 0; i < 6; i++)
+        free(buffers[i]);
     for (int i = 0; s->spaces != NULL && i < s->nspaces; i++) {
         struct fft_space *w = &s->spaces[i];
-        free(w->a_re);
-        free(w->a_im);
-        free(w->b_re);
-        free(w->b_im);
-        free(w->c_re);
-        free(w->c_im);
-        free(w->row);
+        void *planes[7] = {w->a_re, w->a_im, w->b_re, w->b_im, w->c_re, w->c_im, w->row};
+        for (int j = 0; j < 7; j++)
+            free(planes[j]);
     }
     free(s->spaces);
+}
+
+static int64_t round_up(int64_t n, int64_t step)
+{
+    return (n + step - 1) / step * step;
 }
 
 /* Transform sizes and plans. */
@@ -133,49 +136,71 @@ static int plan_sizes(struct fft2d *s, const struct ndk_fft_conv *c)
     const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
     s->conv = c;
     s->lanes = FFT_BATCH_BYTES / (int64_t)scalar;
-    s->n0 = ndk_fft_good_length(c->ph, 0);
-    s->n1 = ndk_fft_good_length(c->pw, !c->is_complex);
+    s->n0 = ndk_fft_good_length(c->ph, !c->is_complex);
+    s->n1 = ndk_fft_good_length(c->pw, 0);
     if (s->n0 == 0 || s->n1 == 0)
         return NDKERN_ENOMEM;
-    s->m1 = c->is_complex ? s->n1 : s->n1 / 2 + 1;
-    s->scale = 1.0 / ((double)s->n0 * (double)(c->is_complex ? s->n1 : s->n1 / 2));
-    int rc = ndk_fft_plan_init(&s->col_plan, s->n0, c->is_f32);
+    s->h0 = c->is_complex ? s->n0 : s->n0 / 2;
+    s->m0 = c->is_complex ? s->n0 : s->n0 / 2 + 1;
+    s->spec_stride = round_up(s->n1, s->lanes);
+    s->kspec_stride = round_up(c->kw, s->lanes);
+    s->scale = 1.0 / ((double)s->h0 * (double)s->n1);
+    int rc = c->is_complex ? ndk_fft_plan_init(&s->col_plan, s->n0, c->is_f32)
+                           : ndk_rfft_plan_init(&s->rcol_plan, s->n0, c->is_f32);
     if (rc == NDKERN_OK)
-        rc = c->is_complex ? ndk_fft_plan_init(&s->row_plan, s->n1, c->is_f32)
-                           : ndk_rfft_plan_init(&s->rrow_plan, s->n1, c->is_f32);
+        rc = ndk_fft_plan_init(&s->row_plan, s->n1, c->is_f32);
     return rc;
 }
 
-/* The spectra and every worker's scratch, all before any output row. */
+/* Each worker's scratch. */
+static int allocate_spaces(struct fft2d *s, int nthreads)
+{
+    const struct ndk_fft_conv *c = s->conv;
+    const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
+    const int64_t longest = s->n0 > s->n1 ? s->n0 : s->n1;
+    const int64_t row = c->row_capacity > 2 * (c->pw + s->lanes) ? c->row_capacity
+                                                                  : 2 * (c->pw + s->lanes);
+    s->spaces = calloc((size_t)nthreads, sizeof *s->spaces);
+    if (s->spaces == NULL)
+        return NDKERN_ENOMEM;
+    s->nspaces = nthreads;
+    int ok = 1;
+    for (int i = 0; i < nthreads; i++) {
+        struct fft_space *w = &s->spaces[i];
+        void **planes[6] = {&w->a_re, &w->a_im, &w->b_re, &w->b_im, &w->c_re, &w->c_im};
+        for (int j = 0; j < 6; j++) {
+            *planes[j] = malloc((size_t)(longest * s->lanes) * scalar);
+            ok = ok && *planes[j] != NULL;
+        }
+        w->row = malloc((size_t)row * scalar);
+        ok = ok && w->row != NULL;
+    }
+    return ok ? NDKERN_OK : NDKERN_ENOMEM;
+}
+
+/* The column blocks, the spectra and every worker's scratch, all before
+ * any output is stored.  The blocks are zeroed: rows past ph are padding. */
 static int allocate(struct fft2d *s, int nthreads)
 {
     const struct ndk_fft_conv *c = s->conv;
     const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
-    int64_t cells, plane;
-    const int64_t longest = s->n0 > s->n1 + 1 ? s->n0 : s->n1 + 1;
-    if (__builtin_mul_overflow(s->n0, s->m1, &cells) ||
-        __builtin_mul_overflow(longest, s->lanes, &plane) ||
-        cells > (INT64_C(1) << 44) / (int64_t)scalar)
+    int64_t blocks, spec, kspec;
+    const int64_t limit = (INT64_C(1) << 44) / (int64_t)scalar;
+    if (__builtin_mul_overflow(round_up(c->pw, s->lanes), s->h0, &blocks) ||
+        __builtin_mul_overflow(s->m0, s->spec_stride, &spec) ||
+        __builtin_mul_overflow(s->m0, s->kspec_stride, &kspec) || blocks > limit ||
+        spec > limit || kspec > limit)
         return NDKERN_ENOMEM;
-    s->spec_re = calloc((size_t)cells, scalar);
-    s->spec_im = calloc((size_t)cells, scalar);
-    s->kspec_re = calloc((size_t)cells, scalar);
-    s->kspec_im = calloc((size_t)cells, scalar);
-    s->spaces = calloc((size_t)nthreads, sizeof *s->spaces);
-    int ok = s->spec_re && s->spec_im && s->kspec_re && s->kspec_im && s->spaces;
-    s->nspaces = ok ? nthreads : 0;
-    for (int i = 0; ok && i < nthreads; i++) {
-        struct fft_space *w = &s->spaces[i];
-        void **planes[6] = {&w->a_re, &w->a_im, &w->b_re, &w->b_im, &w->c_re, &w->c_im};
-        for (int j = 0; j < 6; j++) {
-            *planes[j] = malloc((size_t)plane * scalar);
-            ok = ok && *planes[j] != NULL;
-        }
-        w->row = malloc((size_t)(c->row_capacity > 2 * c->pw ? c->row_capacity : 2 * c->pw) *
-                        scalar);
-        ok = ok && w->row != NULL;
-    }
-    return ok ? NDKERN_OK : NDKERN_ENOMEM;
+    s->blocks_re = calloc((size_t)blocks, scalar);
+    s->blocks_im = calloc((size_t)blocks, scalar);
+    s->spec_re = malloc((size_t)spec * scalar);
+    s->spec_im = malloc((size_t)spec * scalar);
+    s->kspec_re = malloc((size_t)kspec * scalar);
+    s->kspec_im = malloc((size_t)kspec * scalar);
+    if (!s->blocks_re || !s->blocks_im || !s->spec_re || !s->spec_im || !s->kspec_re ||
+        !s->kspec_im)
+        return NDKERN_ENOMEM;
+    return allocate_spaces(s, nthreads);
 }
 
 static void run_pass(const struct fft2d *s, int nthreads, enum fft_pass pass, int64_t items)
@@ -196,27 +221,25 @@ int ndk_fft_correlate(const struct ndk_fft_conv *conv)
     if (rc == NDKERN_OK)
         rc = allocate(&s, nthreads);
     if (rc == NDKERN_OK) {
-        run_pass(&s, nthreads, PASS_KERNEL_ROWS, conv->kh);
-        run_pass(&s, nthreads, PASS_KERNEL_COLUMNS, s.m1);
         run_pass(&s, nthreads, PASS_IMAGE_ROWS, conv->ph);
-        run_pass(&s, nthreads, PASS_IMAGE_COLUMNS, s.m1);
-        run_pass(&s, nthreads, PASS_OUTPUT_ROWS, conv->ph - conv->kh + 1);
+        run_pass(&s, nthreads, PASS_IMAGE_COLUMNS, conv->pw);
+        run_pass(&s, nthreads, PASS_KERNEL_COLUMNS, conv->kw);
+        run_pass(&s, nthreads, PASS_MIDDLE, s.m0);
+        run_pass(&s, nthreads, PASS_OUTPUT, conv->pw - conv->kw + 1);
     }
     free_fft2d(&s);
     return rc;
 }
 
-double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int is_f32, int is_complex)
+double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int64_t kw, int is_f32, int is_complex)
 {
-    const double n0 = (double)ndk_fft_good_length(ph, 0);
-    const double n1 = (double)ndk_fft_good_length(pw, !is_complex);
-    const double m1 = is_complex ? n1 : n1 / 2 + 1;
-    const double row_points = (is_complex ? n1 : n1 / 2) * log2(n1 > 2 ? n1 : 2);
-    const double col_points = n0 * log2(n0 > 2 ? n0 : 2);
-    /* rows: kernel (kh), image (ph) and output (ph - kh + 1); columns:
-     * kernel once, image twice */
-    const double butterflies = (double)(2 * ph + 1) * row_points + 3 * m1 * col_points;
-    const double moves = 6 * n0 * m1;
-    return is_f32 ? FFT_NS_F32 * butterflies + FFT_NS_MOVE_F32 * moves
-                  : FFT_NS_F64 * butterflies + FFT_NS_MOVE_F64 * moves;
+    const double n0 = (double)ndk_fft_good_length(ph, !is_complex);
+    const double n1 = (double)ndk_fft_good_length(pw, 0);
+    const double h0 = is_complex ? n0 : n0 / 2, m0 = is_complex ? n0 : n0 / 2 + 1;
+    const double columns = (double)(2 * pw + 1) * h0 * log2(h0 > 2 ? h0 : 2);
+    const double rows = 3 * m0 * n1 * log2(n1 > 2 ? n1 : 2);
+    /* moves: pass 1 copies, the transposes and zeroing of pass 3 */
+    const double moves = (double)ph * (double)pw + 5 * m0 * n1 + m0 * (double)kw;
+    return is_f32 ? FFT_NS_F32 * (columns + rows) + FFT_NS_MOVE_F32 * moves
+                  : FFT_NS_F64 * (columns + rows) + FFT_NS_MOVE_F64 * moves;
 }

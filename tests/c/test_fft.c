@@ -193,7 +193,8 @@ static void check_real(int64_t n, int64_t lanes, int is_f32)
         saved[2 * i] = scalar_at(b.re, is_f32, i);
         saved[2 * i + 1] = scalar_at(b.im, is_f32, i);
     }
-    ndk_rfft_forward(&plan, b.re, b.im, b.out_re, b.out_im, b.work_re, b.work_im, lanes);
+    ndk_rfft_forward(&plan, b.re, b.im, b.out_re, b.out_im, lanes, b.work_re, b.work_im,
+                     lanes);
     for (int64_t l = 0; l < lanes; l++) {
         long double norm = 0;
         for (int64_t j = 0; j < h; j++) {
@@ -213,7 +214,8 @@ static void check_real(int64_t n, int64_t lanes, int is_f32)
             scalar_set(b.out_im, is_f32, k * lanes + l, (double)b.yi[k]);
         }
     }
-    ndk_rfft_inverse(&plan, b.out_re, b.out_im, b.re, b.im, b.work_re, b.work_im, lanes);
+    ndk_rfft_inverse(&plan, b.out_re, b.out_im, lanes, b.re, b.im, b.work_re, b.work_im,
+                     lanes);
     for (int64_t l = 0; l < lanes; l++) {
         long double norm = 0;
         for (int64_t j = 0; j < h; j++) {
