@@ -731,37 +731,71 @@ static int run_fft(struct conv_plan *p, const char *w, int64_t ws0, int64_t ws1,
     return rc;
 }
 
-#define DIRECT_NS_AVX512_F32 1.0
-#define DIRECT_NS_AVX512_F64 1.0
-#define DIRECT_NS_AVX2_F32 1.0
-#define DIRECT_NS_AVX2_F64 1.0
-#define DIRECT_NS_BASELINE_F32 1.0
-#define DIRECT_NS_BASELINE_F64 1.0
-/* Nanoseconds per multiply-add of the direct cores (one thread, 1000x1000
- * image, measured per level and compute type; see choose_fft). */
-static double direct_ns_per_tap(int ct)
+/* The direct method's cost per output pixel, in nanoseconds: per tap plus
+ * a fixed part, float32 and float64, per kernel level.  Measured with one
+ * thread on a 1000x1000 image, K = 15 ... 63 (Intel Xeon, AVX-512,
+ * 2026-12): per-tap cost falls as K grows, which the fixed part absorbs. */
+struct direct_cost {
+    const char *level;
+    double tap_ns[2], pixel_ns[2]; /* [0] float32, [1] float64 */
+};
+static const struct direct_cost direct_costs[] = {
+    {.level = "avx512", .tap_ns = {0.012, 0.024}, .pixel_ns = {1.8, 3.5}},
+    {.level = "avx2", .tap_ns = {0.021, 0.043}, .pixel_ns = {1.1, 2.3}},
+    {.level = "baseline", .tap_ns = {0.10, 0.19}, .pixel_ns = {1.0, 1.5}},
+};
+
+static const struct direct_cost *direct_cost_here(void)
 {
     const char *level = ndk_kernels()->name;
-    const int f32 = ct == NDK_CT_F32;
-    if (strcmp(level, "avx512") == 0)
-        return f32 ? DIRECT_NS_AVX512_F32 : DIRECT_NS_AVX512_F64;
-    if (strcmp(level, "avx2") == 0)
-        return f32 ? DIRECT_NS_AVX2_F32 : DIRECT_NS_AVX2_F64;
-    return f32 ? DIRECT_NS_BASELINE_F32 : DIRECT_NS_BASELINE_F64;
+    const size_t n = sizeof direct_costs / sizeof direct_costs[0];
+    for (size_t i = 0; i + 1 < n; i++)
+        if (strcmp(level, direct_costs[i].level) == 0)
+            return &direct_costs[i];
+    return &direct_costs[n - 1];
 }
 
-/* NDKERN_METHOD_AUTO: the FFT when the cost model says it is faster.
- * Integers stay direct (exact). */
-static int choose_fft(const struct conv_plan *p)
+/* The cost model of NDKERN_METHOD_AUTO for an hh x hw output of a float
+ * dtype and a kh x kw kernel (two passes of kh + kw taps if separable). */
+static int fft_is_faster(int64_t hh, int64_t hw, int64_t kh, int64_t kw, int dtype,
+                         int separable)
 {
-    if (ndk_dtypes[p->dtype].kind == NDK_KIND_INT)
-        return 0;
-    const double taps = p->separable ? (double)(p->kh + p->kw) : (double)p->kh * (double)p->kw;
-    const double direct = (double)p->hh * (double)p->hw * taps * (p->is_complex ? 4 : 1) *
-                          direct_ns_per_tap(p->ct);
-    const double fft = ndk_fft_correlate_cost(p->hh + p->kh - 1, p->hw + p->kw - 1, p->kw,
-                                              p->ct == NDK_CT_F32, p->is_complex);
-    return fft < direct;
+    const int is_f32 = dtype == NDKERN_FLOAT32 || dtype == NDKERN_COMPLEX64;
+    const int is_complex = ndk_dtypes[dtype].kind == NDK_KIND_COMPLEX;
+    const struct direct_cost *cost = direct_cost_here();
+    const double taps = separable ? (double)(kh + kw) : (double)kh * (double)kw;
+    const double direct = (double)hh * (double)hw * (is_complex ? 4 : 1) *
+                          (taps * cost->tap_ns[!is_f32] + cost->pixel_ns[!is_f32]);
+    const double fft = ndk_fft_correlate_cost(hh + kh - 1, hw + kw - 1, is_f32, is_complex);
+    return ndk_dtypes[dtype].kind != NDK_KIND_INT && fft < direct;
+}
+
+NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t g_shape[2],
+                                         int dtype, int mode)
+{
+    if (!ndk_dtype_valid(dtype))
+        return NDKERN_EDTYPE;
+    if (f_shape == NULL || g_shape == NULL || mode < NDKERN_MODE_FULL ||
+        mode > NDKERN_MODE_VALID || f_shape[0] < 0 || f_shape[1] < 0 || g_shape[0] < 0 ||
+        g_shape[1] < 0)
+        return NDKERN_EINVAL;
+    const int f_contains = f_shape[0] >= g_shape[0] && f_shape[1] >= g_shape[1];
+    const int g_contains = g_shape[0] >= f_shape[0] && g_shape[1] >= f_shape[1];
+    if (mode == NDKERN_MODE_VALID && !f_contains && !g_contains)
+        return NDKERN_ESHAPE;
+    const int swap = mode == NDKERN_MODE_VALID && !f_contains;
+    const int64_t *img = swap ? g_shape : f_shape, *ker = swap ? f_shape : g_shape;
+    int64_t hh = img[0], hw = img[1];
+    if (mode != NDKERN_MODE_SAME) {
+        const int64_t sign = mode == NDKERN_MODE_FULL ? 1 : -1;
+        hh = img[0] + sign * (ker[0] - 1);
+        hw = img[1] + sign * (ker[1] - 1);
+    }
+    if (hh <= 0 || hw <= 0 || ker[0] == 0 || ker[1] == 0 || img[0] > INT64_MAX / 4 ||
+        img[1] > INT64_MAX / 4 || ker[0] > INT64_MAX / 4 || ker[1] > INT64_MAX / 4)
+        return NDKERN_METHOD_DIRECT;
+    return fft_is_faster(hh, hw, ker[0], ker[1], dtype, 0) ? NDKERN_METHOD_FFT
+                                                           : NDKERN_METHOD_DIRECT;
 }
 
 static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_strides[2],
@@ -896,7 +930,9 @@ static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_
                      p.hs0 % p.ct_size == 0 && (uintptr_t)p.h % (uintptr_t)p.ct_size == 0;
 
     rc = method == NDKERN_METHOD_FFT ? NDKERN_OK : plan_separable(&p, w, ws0, ws1);
-    const int fft = method == NDKERN_METHOD_FFT || (method == NDKERN_METHOD_AUTO && choose_fft(&p));
+    const int fft = method == NDKERN_METHOD_FFT ||
+                    (method == NDKERN_METHOD_AUTO &&
+                     fft_is_faster(p.hh, p.hw, p.kh, p.kw, dtype, p.separable));
     if (rc == NDKERN_OK && fft)
         rc = run_fft(&p, w, ws0, ws1, correlate);
     if (rc == NDKERN_OK && !fft && !p.separable)

@@ -95,6 +95,6 @@ int ndk_fft_correlate(const struct ndk_fft_conv *conv);
 
 /* Estimated cost, in nanoseconds on the machine the constants were measured
  * on, of ndk_fft_correlate for these sizes (for method selection). */
-double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int64_t kw, int is_f32, int is_complex);
+double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int is_f32, int is_complex);
 
 #endif /* NDKERN_FFT_H */

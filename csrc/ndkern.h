@@ -234,9 +234,11 @@ enum ndkern_method {
  *                         output NaN.  Results are bit-identical for any
  *                         thread count and at every SIMD level.
  *   NDKERN_METHOD_AUTO    integer dtypes: DIRECT (exact).  Floats: FFT when
- *                         a cost model (measured per SIMD level, counting a
- *                         rank-1 kernel at its two-pass cost) predicts it
- *                         is faster, else DIRECT.
+ *                         a cost model (measured per SIMD level) predicts
+ *                         it is faster: ndkern_choose_conv_method's choice,
+ *                         except that a kernel the direct method computes
+ *                         in two passes (rank 1, see convolve2d) is costed
+ *                         at kh + kw taps instead of kh * kw.
  *
  * Errors: those of convolve2d; NDKERN_EINVAL also for correlate not 0 or 1
  * or an unknown method; NDKERN_EDTYPE for NDKERN_METHOD_FFT on integers.
@@ -250,6 +252,18 @@ NDKERN_API int ndkern_convolve2d_method(const void *f, const int64_t f_shape[2],
                                         int dtype, int mode, int boundary,
                                         const void *fillvalue, int correlate,
                                         int method);
+
+/*
+ * ndkern_choose_conv_method: the method NDKERN_METHOD_AUTO picks for a
+ * general (not rank-1) kernel of shape g_shape and an image of shape
+ * f_shape: NDKERN_METHOD_DIRECT or NDKERN_METHOD_FFT (never FFT for integer
+ * dtypes or empty outputs), as scipy.signal.choose_conv_method.
+ *
+ * Errors: NDKERN_EDTYPE, NDKERN_EINVAL (NULL shape, negative extent, bad
+ * mode), NDKERN_ESHAPE (valid mode, neither input contains the other).
+ */
+NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t g_shape[2],
+                                         int dtype, int mode);
 
 /* A static English description of `code`; never NULL (unknown codes get a
  * generic text). */
