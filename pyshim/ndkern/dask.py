@@ -30,6 +30,7 @@ from dask.array.overlap import ensure_minimum_chunksize
 from ._arrays import code_of
 from ._convolve import (_BAD_BOUNDARY, _BAD_MODE, _BOUNDARIES, _MODES, _code, _fill_element,
                         _output_shape, convolve2d as _convolve2d, correlate2d as _correlate2d)
+from ._convolve import _BAD_METHOD, _METHODS
 from ._library import lib
 from ._square import square_array as _square_array
 from ._sum import _default_result_dtype, sum_array as _sum_array
@@ -40,7 +41,7 @@ __all__ = ["convolve2d", "correlate2d", "sum_array", "square_array", "worker_env
 _DASK_BOUNDARY = {lib.NDKERN_BOUNDARY_WRAP: "periodic", lib.NDKERN_BOUNDARY_SYMM: "reflect"}
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, method="direct"):
     """``ndkern.convolve2d(in1, in2, mode, boundary, fillvalue)`` on a 2-D Dask array.
 
     `in1` is a Dask array (or anything ``da.asarray`` takes); `in2`, the
@@ -48,16 +49,18 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
     Chunks smaller than the kernel are merged first.  When the kernel is
     larger than the image (its border would wrap around the whole image more
     than once, or 'valid' mode swaps the inputs), the image is one chunk.
+    `method` ('direct', 'fft' or 'auto') applies to each chunk.
     """
-    return _overlapped(_convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue)
+    return _overlapped(_convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue, method)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0):
+def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, method="direct"):
     """``ndkern.correlate2d`` on a 2-D Dask array; arguments as convolve2d."""
-    return _overlapped(_correlate2d, "correlate2d", in1, in2, mode, boundary, fillvalue)
+    return _overlapped(_correlate2d, "correlate2d", in1, in2, mode, boundary, fillvalue,
+                       method)
 
 
-def _overlapped(function, name, in1, in2, mode, boundary, fillvalue):
+def _overlapped(function, name, in1, in2, mode, boundary, fillvalue, method):
     image = da.asarray(in1)
     kernel = np.asarray(in2)
     if not image.ndim == kernel.ndim == 2:
@@ -74,8 +77,9 @@ def _overlapped(function, name, in1, in2, mode, boundary, fillvalue):
     plans = [_AxisPlan(mode_code, size, kernel_size,
                        kernel_size // 2 if correlate else (kernel_size - 1) // 2)
              for size, kernel_size in zip(image.shape, kernel.shape)]
+    _code(_METHODS, method, _BAD_METHOD)
     whole = functools.partial(function, in2=kernel, mode=mode, boundary=boundary,
-                              fillvalue=fillvalue)
+                              fillvalue=fillvalue, method=method)
     if not all(plan.fits for plan in plans):
         return image.rechunk(-1).map_blocks(whole, chunks=tuple((n,) for n in shape),
                                             dtype=dtype, meta=np.empty((0, 0), dtype))
@@ -87,7 +91,8 @@ def _overlapped(function, name, in1, in2, mode, boundary, fillvalue):
     image = image.rechunk({axis: ensure_minimum_chunksize(plan.minimum_chunk, chunks)
                            for axis, (plan, chunks) in enumerate(zip(plans, image.chunks))})
     windows = [plan.windows(chunks) for plan, chunks in zip(plans, image.chunks)]
-    block = functools.partial(_convolve_block, function, kernel, windows)
+    block = functools.partial(_convolve_block, functools.partial(function, method=method),
+                              kernel, windows)
     return da.map_overlap(block, image, depth={0: plans[0].depth, 1: plans[1].depth},
                           boundary={0: edge, 1: edge}, trim=False, allow_rechunk=False,
                           chunks=tuple(tuple(stop - start for start, stop in axis_windows)
