@@ -54,6 +54,8 @@ struct fft2d {
     void *blocks_re, *blocks_im;    /* pass 1: ceil(pw / lanes) blocks of h0 x lanes */
     void *spec_re, *spec_im;        /* the image's spectrum, m0 x spec_stride */
     int64_t spec_stride;            /* n1 rounded up to lanes */
+    int64_t image_columns;          /* spectrum columns pass 2 writes: pw rounded up */
+    int64_t output_columns;         /* spectrum columns pass 4 reads: hw rounded up */
     void *kspec_re, *kspec_im;      /* the kernel's column spectra, m0 x kspec_stride */
     int64_t kspec_stride;           /* kw rounded up to lanes */
     struct fft_space *spaces;       /* one per worker */
@@ -142,6 +144,8 @@ static int plan_sizes(struct fft2d *s, const struct ndk_fft_conv *c)
     s->h0 = c->is_complex ? s->n0 : s->n0 / 2;
     s->m0 = c->is_complex ? s->n0 : s->n0 / 2 + 1;
     s->spec_stride = round_up(s->n1, s->lanes);
+    s->image_columns = round_up(c->pw, s->lanes);
+    s->output_columns = round_up(c->pw - c->kw + 1, s->lanes);
     s->kspec_stride = round_up(c->kw, s->lanes);
     s->scale = 1.0 / ((double)s->h0 * (double)s->n1);
     int rc = c->is_complex ? ndk_fft_plan_init(&s->col_plan, s->n0, c->is_f32)
