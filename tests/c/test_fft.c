@@ -5,7 +5,8 @@
  * and double, complex and real, forward and inverse, with lanes that must
  * not influence each other; then the public FFT method of convolution
  * against the direct method over random shapes, modes, boundaries, dtypes
- * and layouts, bit-identical for 1, 2 and 3 threads.
+ * and layouts, bit-identical for 1, 2 and 3 threads (DIGEST fft_method,
+ * documented bit-identical at every SIMD level), and its error paths.
  */
 #include <float.h>
 #include <math.h>
@@ -288,10 +289,219 @@ static void test_transforms(void)
     ndk_fft_plan_free(&bad);
 }
 
+/* ------------------------------------------------ the public FFT method */
+
+static const int fft_dtypes[4] = {NDKERN_FLOAT32, NDKERN_FLOAT64, NDKERN_COMPLEX64,
+                                  NDKERN_COMPLEX128};
+
+static int is_single(int dt)
+{
+    return dt == NDKERN_FLOAT32 || dt == NDKERN_COMPLEX64;
+}
+
+/* Component `part` (0 real, 1 imaginary) of the element at p. */
+static double component(const void *p, int dt, int part)
+{
+    const int complex_type = dt == NDKERN_COMPLEX64 || dt == NDKERN_COMPLEX128;
+    if (part == 1 && !complex_type)
+        return 0;
+    if (is_single(dt)) {
+        float v;
+        memcpy(&v, (const char *)p + part * 4, 4);
+        return v;
+    }
+    double v;
+    memcpy(&v, (const char *)p + part * 8, 8);
+    return v;
+}
+
+struct conv_case {
+    int correlate, dt, mode, boundary;
+    harness_array f, g, h;
+    unsigned char fill[16];
+};
+
+static void output_shape(const struct conv_case *c, int64_t shape[2])
+{
+    for (int i = 0; i < 2; i++) {
+        const int64_t n = c->f.shape[i], k = c->g.shape[i];
+        shape[i] = c->mode == NDKERN_MODE_FULL ? n + k - 1
+                 : c->mode == NDKERN_MODE_SAME ? n : (n > k ? n - k : k - n) + 1;
+    }
+}
+
+static int run_case(struct conv_case *c, harness_array *h, int method)
+{
+    return ndkern_convolve2d_method(c->f.data, c->f.shape, c->f.strides, c->g.data,
+                                    c->g.shape, c->g.strides, h->data, h->shape, h->strides,
+                                    c->dt, c->mode, c->boundary, c->fill, c->correlate,
+                                    method);
+}
+
+/* A random case with values in [-2, 2] (VS_SMALL) and random layouts. */
+static void make_case(struct conv_case *c, int dt)
+{
+    const struct value_gen small = {VS_SMALL, 0, 0};
+    int64_t fs[2], gs[2], hs[2];
+    c->dt = dt;
+    c->correlate = (int)rng_below(2);
+    c->mode = (int)rng_below(3);
+    c->boundary = (int)rng_below(3);
+    do {
+        for (int i = 0; i < 2; i++) {
+            fs[i] = rng_range(1, 70);
+            gs[i] = rng_range(1, rng_chance(20) ? 90 : 25);
+        }
+    } while (c->mode == NDKERN_MODE_VALID &&
+             !((fs[0] >= gs[0] && fs[1] >= gs[1]) || (gs[0] >= fs[0] && gs[1] >= fs[1])));
+    harness_array_init(&c->f, 2, fs, (size_t)ndkern_dtype_size(dt),
+                       harness_random_layout(HL_ALL_INPUT));
+    harness_array_init(&c->g, 2, gs, (size_t)ndkern_dtype_size(dt),
+                       harness_random_layout(HL_ALL_INPUT));
+    fill_array(&c->f, dt, &small);
+    fill_array(&c->g, dt, &small);
+    random_element(c->fill, dt, &small);
+    output_shape(c, hs);
+    harness_array_init(&c->h, 2, hs, (size_t)ndkern_dtype_size(dt),
+                       harness_random_layout(HL_ALL_OUTPUT));
+}
+
+static void free_case(struct conv_case *c)
+{
+    harness_array_free(&c->f);
+    harness_array_free(&c->g);
+    harness_array_free(&c->h);
+}
+
+/* FFT rounding is relative to ||P||_2 ||g||_2 (values are at most 2 sqrt 2
+ * in modulus); the direct sum's to its kh kw terms. */
+static double fft_vs_direct_tolerance(const struct conv_case *c)
+{
+    const double eps = is_single(c->dt) ? FLT_EPSILON : DBL_EPSILON, bound = 8;
+    const double rows = (double)(c->h.shape[0] + c->g.shape[0]);
+    const double cols = (double)(c->h.shape[1] + c->g.shape[1]);
+    const double taps = (double)c->g.nelem < (double)c->f.nelem ? (double)c->g.nelem
+                                                                 : (double)c->f.nelem;
+    return 8 * eps * (log2(rows * cols) + 4) * bound * sqrt(rows * cols * taps) +
+           (taps + 4) * eps * bound * taps;
+}
+
+static uint64_t digest_output(uint64_t digest, const harness_array *h)
+{
+    int64_t index[2] = {0, 0};
+    if (h->nelem > 0)
+        do
+            digest = harness_fnv1a(digest, harness_array_at(h, index), h->elsize);
+        while (harness_next_index(2, h->shape, index));
+    return digest;
+}
+
+/* The FFT result against the direct one, its thread independence, and the
+ * digest of its bits. */
+static uint64_t check_fft_case(struct conv_case *c, uint64_t digest)
+{
+    harness_array direct;
+    harness_array_contiguous(&direct, 2, c->h.shape, c->h.elsize);
+    CHECK_STATUS(run_case(c, &direct, NDKERN_METHOD_DIRECT), NDKERN_OK);
+    harness_array_snapshot(&c->h);
+    ndkern_set_num_threads(1);
+    CHECK_STATUS(run_case(c, &c->h, NDKERN_METHOD_FFT), NDKERN_OK);
+    ndkern_set_num_threads(0);
+    CHECK_OUTSIDE_UNCHANGED(&c->h, "h");
+    const double tol = fft_vs_direct_tolerance(c);
+    int64_t index[2] = {0, 0};
+    double worst = 0;
+    if (c->h.nelem > 0)
+        do
+            for (int part = 0; part < 2; part++) {
+                const double d = fabs(component(harness_array_at(&c->h, index), c->dt, part) -
+                                      component(harness_array_at(&direct, index), c->dt, part));
+                worst = d > worst || d != d ? d : worst;
+            }
+        while (harness_next_index(2, c->h.shape, index));
+    CHECKF(worst <= tol, "max |fft - direct| = %g > %g", worst, tol);
+    harness_array threaded;
+    harness_array_contiguous(&threaded, 2, c->h.shape, c->h.elsize);
+    for (int n = 2; n <= 3; n++) {
+        ndkern_set_num_threads(n);
+        CHECK_STATUS(run_case(c, &threaded, NDKERN_METHOD_FFT), NDKERN_OK);
+        int same = 1;
+        index[0] = index[1] = 0;
+        if (c->h.nelem > 0)
+            do
+                same &= memcmp(harness_array_at(&threaded, index), harness_array_at(&c->h, index),
+                               c->h.elsize) == 0;
+            while (harness_next_index(2, c->h.shape, index));
+        CHECKF(same, "%d threads differ from 1", n);
+    }
+    ndkern_set_num_threads(0);
+    harness_array_free(&threaded);
+    harness_array_free(&direct);
+    return digest_output(digest, &c->h);
+}
+
+static void test_fft_method(void)
+{
+    uint64_t digest = HARNESS_FNV_INIT;
+    for (int i = 0; i < 240; i++) {
+        struct conv_case c;
+        make_case(&c, fft_dtypes[i % 4]);
+        char fdims[64], gdims[64];
+        harness_set_context("%s %s %s mode %d boundary %d, f %s g %s",
+                            c.correlate ? "correlate" : "convolve", dtype_name(c.dt),
+                            "fft", c.mode, c.boundary,
+                            harness_format_dims(fdims, sizeof fdims, 2, c.f.shape),
+                            harness_format_dims(gdims, sizeof gdims, 2, c.g.shape));
+        digest = check_fft_case(&c, digest);
+        free_case(&c);
+    }
+    /* Documented bit-identical at every SIMD level and thread count. */
+    printf("DIGEST fft_method %016" PRIx64 "\n", digest);
+}
+
+/* Errors leave the output untouched. */
+static void test_fft_errors(void)
+{
+    struct conv_case c;
+    make_case(&c, NDKERN_FLOAT64);
+    harness_array_snapshot(&c.h);
+    harness_set_context("ndkern_convolve2d_method errors");
+    CHECK_STATUS(run_case(&c, &c.h, 3), NDKERN_EINVAL);
+    CHECK_STATUS(run_case(&c, &c.h, -1), NDKERN_EINVAL);
+    c.correlate = 2;
+    CHECK_STATUS(run_case(&c, &c.h, NDKERN_METHOD_FFT), NDKERN_EINVAL);
+    c.correlate = 0;
+    c.dt = NDKERN_INT64; /* same element size */
+    CHECK_STATUS(run_case(&c, &c.h, NDKERN_METHOD_FFT), NDKERN_EDTYPE);
+    c.dt = 12;
+    CHECK_STATUS(run_case(&c, &c.h, NDKERN_METHOD_AUTO), NDKERN_EDTYPE);
+    CHECK_UNCHANGED(&c.h, "h after errors");
+    free_case(&c);
+
+    harness_set_context("ndkern_choose_conv_method");
+    const int64_t image[2] = {1000, 1000}, small[2] = {3, 3}, large[2] = {127, 127};
+    const int64_t wide[2] = {3, 2000}, negative[2] = {-1, 3};
+    CHECK(ndkern_choose_conv_method(image, small, NDKERN_FLOAT32, NDKERN_MODE_SAME) ==
+          NDKERN_METHOD_DIRECT);
+    CHECK(ndkern_choose_conv_method(image, large, NDKERN_FLOAT64, NDKERN_MODE_SAME) ==
+          NDKERN_METHOD_FFT);
+    CHECK(ndkern_choose_conv_method(image, large, NDKERN_INT16, NDKERN_MODE_SAME) ==
+          NDKERN_METHOD_DIRECT);
+    CHECK_STATUS(ndkern_choose_conv_method(image, wide, NDKERN_FLOAT32, NDKERN_MODE_VALID),
+                 NDKERN_ESHAPE);
+    CHECK_STATUS(ndkern_choose_conv_method(image, negative, NDKERN_FLOAT32, NDKERN_MODE_FULL),
+                 NDKERN_EINVAL);
+    CHECK_STATUS(ndkern_choose_conv_method(image, small, NDKERN_FLOAT32, 3), NDKERN_EINVAL);
+    CHECK_STATUS(ndkern_choose_conv_method(NULL, small, NDKERN_FLOAT32, 0), NDKERN_EINVAL);
+    CHECK_STATUS(ndkern_choose_conv_method(image, small, -1, 0), NDKERN_EDTYPE);
+}
+
 int main(void)
 {
     harness_begin(PROGRAM);
     test_good_length();
     test_transforms();
+    test_fft_method();
+    test_fft_errors();
     return harness_end(PROGRAM);
 }
