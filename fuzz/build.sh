@@ -49,7 +49,7 @@ compile() { # "ISA FLAGS" FILE... (paths under csrc/, without .c)
         objects="$objects $obj"
     done
 }
-compile "" core layout runtime square sum convolve kernels/isa_baseline
+compile "" core layout runtime square sum convolve fft fft_convolve kernels/isa_baseline
 if [ -n "$isa" ]; then
     compile "-mavx2 -mfma" kernels/isa_avx2 kernels/convolve_avx2
     compile "-mavx512f -mavx2 -mfma" kernels/isa_avx512 kernels/convolve_avx512
