@@ -83,12 +83,17 @@ def _convolve(correlate, name, in1, in2, mode, boundary, fillvalue, out, method)
         if out.dtype != dtype:
             raise TypeError(f"{name}: out has dtype {out.dtype}, but the result has dtype {dtype}")
 
+    # 'direct' calls convolve2d / ndkern_correlate2d themselves.
+    direct = lib.ndkern_correlate2d if correlate else lib.convolve2d
+    method_args = () if method_code == lib.NDKERN_METHOD_DIRECT else (correlate, method_code)
+
     def call(image, kernel):
-        return lib.ndkern_convolve2d_method(
-            data_pointer(image), image.shape, image.strides, data_pointer(kernel),
-            kernel.shape, kernel.strides, data_pointer(out), out.shape, out.strides, code,
-            mode_code, boundary_code, ffi.NULL if fill is None else ffi.from_buffer(fill),
-            correlate, method_code)
+        c_function = lib.ndkern_convolve2d_method if method_args else direct
+        return c_function(data_pointer(image), image.shape, image.strides,
+                          data_pointer(kernel), kernel.shape, kernel.strides,
+                          data_pointer(out), out.shape, out.strides, code, mode_code,
+                          boundary_code, ffi.NULL if fill is None else ffi.from_buffer(fill),
+                          *method_args)
 
     status = call(image, kernel)
     if status == EOVERLAP:  # out overlaps an input: convolve copies of the inputs
