@@ -1,60 +1,85 @@
 /* convolve.c -- convolve2d and ndkern_correlate2d, as scipy.signal.
  *
- * Both reduce to one correlation of a padded image with a packed kernel:
+ * Both reduce to one correlation of a padded image with a kernel view W:
  *   h[m][n] = sum_{a < kh, b < kw} W[a][b] * P(m + a)[n + b]
- * where P(t) is row t + r0 of f extended by the boundary rule, starting at
- * column c0.  Convolution uses W = g reversed in both axes (a view with
- * negative strides) and the origin of SciPy's convolve; correlation uses
- * W = conj(g) and SciPy's correlate origin.
+ * where P(t) is row t + origin_row of f extended by the boundary rule,
+ * starting at column origin_col.  Convolution uses W = g reversed in both
+ * axes (a view with negative strides) and the origin of SciPy's convolve;
+ * correlation uses W = conj(g) and SciPy's correlate origin.
  *
  * Integers are computed exactly in float (float32 or float64) when a bound
  * of max|f| * sum|g| below 2^24 or 2^51 proves every partial sum is an
- * exactly representable integer, and then wrapped to the result type; otherwise in the unsigned
- * integer type of their width, which wraps like SciPy's loop.  Complex runs
- * the real core twice on interleaved data, once per weight component.
+ * exactly representable integer, and then wrapped to the result type;
+ * otherwise in the unsigned integer type of their width, which wraps like
+ * SciPy's loop.  Complex runs the real core twice on interleaved data, once
+ * per weight component.
  *
  * A real rank-1 kernel W = u v^T (separable: a box, a Gaussian, Sobel) is
  * detected from its values and, when that pays, runs as two passes of the
  * same core: v along each padded row, then u down the columns.  Integers
  * factor exactly and stay bit-identical; floats factor to within a few ulps
- * of each entry and differ from the direct sum by rounding only. */
+ * of each entry and differ from the direct sum by rounding only.
+ *
+ * The steps of a call (declared in convolve.h for other entry points and
+ * methods):
+ *   1. conv_validate: codes, arrays, SciPy's valid-mode swap, h's shape,
+ *      overlap (ndk_conv_output_shape gives the shape for one pair).
+ *   2. ndk_conv_geometry: the image, W and h views and the origin of P.
+ *   3. ndk_conv_choose_types: refuses impossible buffer sizes, chooses the
+ *      compute type and converts the fill value to it.
+ *   4. ndk_conv_execute: writes h; here by the direct method (run_direct:
+ *      packs or factors W, then strips of STRIP_ROWS output rows as tasks
+ *      over threads, each building its rows of P and calling the core).
+ *      A method reads P through struct ndk_conv_padded (the boundary rule
+ *      and fill value applied) and writes h with ndk_conv_store_row.
+ *      ndkern_convolve2d_method chooses the method (execute_method): the
+ *      FFT is ndk_conv_execute_fft (fft_convolve.c); NDKERN_METHOD_AUTO asks
+ *      the cost model of "method choice" once W's rank is known. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "convolve.h"
 #include "fft.h"
 
 /* Output rows per task. */
 #define STRIP_ROWS 32
 
-struct conv_plan {
-    const struct ndk_kernels *k;
-    int dtype, boundary, ct, is_complex;
-    int64_t ct_size, vpe;            /* bytes per compute scalar; scalars per element */
-    const char *f;
-    int64_t fh, fw, fs0, fs1;
-    char *h;
-    int64_t hh, hw, hs0, hs1;
-    int64_t kh, kw;
-    void *w_re, *w_im;               /* packed kernel, compute type; w_im if complex */
-    int separable;                   /* W = w_col w_row^T: two passes, no w_re */
-    void *w_col, *w_row;             /* kh and kw factors, compute type */
-    int64_t r0, c0;                  /* origin of P in f's coordinates */
-    int64_t prow_len;                /* scalars per padded row */
-    int64_t acc_len;                 /* scalars per accumulator row */
-    int direct_store;                /* the core writes h's rows itself */
-    void *fill_row;                  /* a padded row of fill values, or NULL */
-    unsigned char fill[16];          /* fill value as one compute-type element */
+/* Multiply-adds a thread must get before another thread is started (the
+ * grain of ndk_threads_for).  2^21 takes roughly a tenth of a millisecond
+ * in the vector float cores (longer for integers), a few times what
+ * starting and joining a thread costs, so small problems stay on the
+ * calling thread. */
+#define CONV_THREAD_GRAIN_MACS (INT64_C(1) << 21)
+
+/* Step 3 refuses a problem (NDKERN_ENOMEM) before any buffer size is
+ * computed when, at CONV_BYTES_PER_ELEMENT_BOUND bytes per kernel tap or
+ * per padded-row element (a complex128 element, held twice while the kernel
+ * is packed), its buffers would pass CONV_MAX_BUFFER_BYTES.  No machine
+ * holds 2^47 bytes (the whole x86-64 user address space), so a broadcast
+ * kernel of 2^48+ taps fails at once instead of wrapping a size or scanning
+ * for hours. */
+#define CONV_BYTES_PER_ELEMENT_BOUND (2 * NDK_CONV_MAX_ELEMENT_BYTES)
+#define CONV_MAX_BUFFER_BYTES (INT64_C(1) << 47)
+
+/* Bytes per scalar of each compute type. */
+static const int64_t compute_scalar_bytes[NDK_CT_COUNT] = {
+    [NDK_CT_F32] = sizeof(float),    [NDK_CT_F64] = sizeof(double),
+    [NDK_CT_U8] = sizeof(uint8_t),   [NDK_CT_U16] = sizeof(uint16_t),
+    [NDK_CT_U32] = sizeof(uint32_t), [NDK_CT_U64] = sizeof(uint64_t),
 };
 
 /* ------------------------------------------------ element conversions */
 
+/* Converts n elements of a dtype, stride bytes apart, to compute-type
+ * scalars at dst. */
 typedef void (*row_fn)(const char *src, int64_t stride, int64_t n, void *dst);
 
 /* Integers become floats only when the bound in choose_compute_type proves
  * them exact: |v| < 2^24 for float (through int32, which vectorises) and
  * |v| < 2^51 for double (through the 1.5 * 2^52 bias, which vectorises). */
+#define EXACT_IN_F32_LIMIT (UINT64_C(1) << 24)
+#define EXACT_IN_F64_LIMIT (UINT64_C(1) << 51)
 #define NDK_BIAS 0x1.8p52
 static inline double int_to_double(int64_t v)
 {
@@ -122,10 +147,10 @@ static const row_fn rows_f32[NDK_NDTYPES] = {NDK_FOR_EACH_DTYPE(NDK_ROW_F32_ENTR
 static const row_fn rows_f64[NDK_NDTYPES] = {NDK_FOR_EACH_DTYPE(NDK_ROW_F64_ENTRY)};
 static const row_fn rows_native[NDK_NDTYPES] = {NDK_FOR_EACH_DTYPE(NDK_ROW_NATIVE_ENTRY)};
 
-static row_fn row_converter(const struct conv_plan *p)
+static row_fn row_converter(const struct ndk_conv_plan *p)
 {
-    return p->ct == NDK_CT_F32 ? rows_f32[p->dtype]
-         : p->ct == NDK_CT_F64 ? rows_f64[p->dtype]
+    return p->compute_type == NDK_CT_F32 ? rows_f32[p->dtype]
+         : p->compute_type == NDK_CT_F64 ? rows_f64[p->dtype]
          : rows_native[p->dtype];
 }
 
@@ -134,45 +159,47 @@ static row_fn row_converter(const struct conv_plan *p)
  * re = a.re - b.im and im = a.im + b.re.  Integers computed in float are
  * exact integers: converted through int64 and wrapped to the width. */
 #define NDK_STORE_LOOP(name, ctype, value)                                          \
-    if (stride == (int64_t)sizeof(ctype)) {                                         \
+    if (dst_stride == (int64_t)sizeof(ctype)) {                                     \
         for (int64_t i = 0; i < n; i++)                                             \
             ndk_store_##name(dst + i * sizeof(ctype), value);                       \
     } else {                                                                        \
         for (int64_t i = 0; i < n; i++)                                             \
-            ndk_store_##name(dst + i * stride, value);                              \
+            ndk_store_##name(dst + i * dst_stride, value);                          \
     }
 #define NDK_FROM_F32(i) (((const float *)a)[i])
 #define NDK_FROM_F64(i) (((const double *)a)[i])
 #define NDK_STORE_INT(name, ctype, scalar)                                          \
-    if (ct == NDK_CT_F32) {                                                         \
+    if (compute_type == NDK_CT_F32) {                                               \
         NDK_STORE_LOOP(name, ctype, (ctype)(scalar)(uint64_t)(int64_t)(int32_t)NDK_FROM_F32(i)) \
-    } else if (ct == NDK_CT_F64) {                                                  \
+    } else if (compute_type == NDK_CT_F64) {                                        \
         NDK_STORE_LOOP(name, ctype, (ctype)(scalar)(uint64_t)double_to_int(NDK_FROM_F64(i))) \
     } else {                                                                        \
         NDK_STORE_LOOP(name, ctype, (ctype)((const scalar *)a)[i])                  \
     }
 #define NDK_STORE_REAL(name, ctype, scalar)                                         \
-    if (stride == (int64_t)sizeof(ctype)) {                                         \
+    if (dst_stride == (int64_t)sizeof(ctype)) {                                     \
         memcpy(dst, a, (size_t)n * sizeof(ctype)); /* same type: a copy */         \
     } else {                                                                        \
         NDK_STORE_LOOP(name, ctype, (ctype)((const scalar *)a)[i])                  \
     }
 #define NDK_STORE_COMPLEX(name, ctype, scalar)                                      \
     NDK_STORE_LOOP(name, ctype,                                                     \
-                   ((ctype){((const scalar *)a)[2 * i] - ((const scalar *)b)[2 * i + 1], \
-                            ((const scalar *)a)[2 * i + 1] + ((const scalar *)b)[2 * i]}))
+                   ((ctype){                                                        \
+                       .re = ((const scalar *)a)[2 * i] - ((const scalar *)b)[2 * i + 1], \
+                       .im = ((const scalar *)a)[2 * i + 1] + ((const scalar *)b)[2 * i], \
+                   }))
 #define NDK_STORE_CASE(CODE, name, ctype, KIND, scalar, SIGNED)                     \
     case NDKERN_##CODE: {                                                           \
         NDK_STORE_##KIND(name, ctype, scalar)                                       \
         break;                                                                      \
     }
 
-static void store_row(const struct conv_plan *p, const void *a, const void *b,
-                      int64_t n, char *dst, int64_t stride)
+void ndk_conv_store_row(const struct ndk_conv_plan *p, const void *a, const void *b,
+                        int64_t n, char *dst, int64_t dst_stride)
 {
-    const int ct = p->ct;
-    (void)ct;
-    (void)b;
+    const int compute_type = p->compute_type;
+    (void)compute_type; /* read by the integer cases only */
+    (void)b;            /* read by the complex cases only */
     switch (p->dtype) {
         NDK_FOR_EACH_DTYPE(NDK_STORE_CASE)
     }
@@ -181,7 +208,7 @@ static void store_row(const struct conv_plan *p, const void *a, const void *b,
 /* --------------------------------------------------------- the boundary */
 
 /* Index i of an axis of extent n under the boundary rule, or -1 (fill). */
-static int64_t extend(int64_t i, int64_t n, int boundary)
+static int64_t boundary_index(int64_t i, int64_t n, int boundary)
 {
     if (i >= 0 && i < n)
         return i;
@@ -194,186 +221,164 @@ static int64_t extend(int64_t i, int64_t n, int boundary)
     return -1;
 }
 
-/* Builds padded row P(t) in dst, or returns the shared fill row. */
-static const void *padded_row(const struct conv_plan *p, int64_t t, char *dst)
+/* ------------------------------------------------------ step 1: validate */
+
+int ndk_conv_output_shape(int mode, const int64_t f_shape[2], const int64_t g_shape[2],
+                          int64_t h_shape[2], int *swapped)
 {
-    int64_t fr = extend(t + p->r0, p->fh, p->boundary);
-    if (fr < 0 || p->fw == 0) /* f may then be NULL: no pointer arithmetic */
-        return p->fill_row;
-    const row_fn convert = row_converter(p);
-    const char *src = p->f + fr * p->fs0;
-    const int64_t elem = p->vpe * p->ct_size;
-    const int64_t pw = p->hw + p->kw - 1;
-    /* Columns inside f: one run; the rest one by one. */
-    int64_t in0 = -p->c0 > 0 ? -p->c0 : 0;
-    int64_t in1 = p->fw - p->c0 < pw ? p->fw - p->c0 : pw;
-    if (in1 > in0)
-        convert(src + (in0 + p->c0) * p->fs1, p->fs1, in1 - in0, dst + in0 * elem);
-    else
-        in0 = in1 = pw;
-    for (int64_t q = 0; q < pw; q++) {
-        if (q == in0)
-            q = in1;
-        if (q >= pw)
-            break;
-        int64_t fc = extend(q + p->c0, p->fw, p->boundary);
-        if (fc < 0)
-            memcpy(dst + q * elem, p->fill, (size_t)elem);
+    *swapped = 0;
+    if (mode == NDKERN_MODE_VALID) { /* SciPy's rule: the larger input plays the image */
+        const int f_contains = f_shape[0] >= g_shape[0] && f_shape[1] >= g_shape[1];
+        const int g_contains = g_shape[0] >= f_shape[0] && g_shape[1] >= f_shape[1];
+        if (!f_contains && !g_contains)
+            return NDKERN_ESHAPE;
+        *swapped = !f_contains;
+    }
+    const int64_t *image = *swapped ? g_shape : f_shape;
+    const int64_t *kernel = *swapped ? f_shape : g_shape;
+    for (int axis = 0; axis < 2; axis++) {
+        const int64_t n = image[axis], k = kernel[axis];
+        if (mode == NDKERN_MODE_FULL)
+            h_shape[axis] = n + k - 1 > 0 ? n + k - 1 : 0;
+        else if (mode == NDKERN_MODE_SAME)
+            h_shape[axis] = n;
         else
-            convert(src + fc * p->fs1, 0, 1, dst + q * elem);
+            h_shape[axis] = n - k + 1;
     }
-    memset(dst + pw * elem, 0, (size_t)(NDK_CONV_ROW_SLACK * p->ct_size));
-    return dst;
+    return NDKERN_OK;
 }
 
-/* ------------------------------------------------------------- the work */
-
-struct conv_space {
-    char *rows;              /* (STRIP_ROWS + kh - 1) padded rows */
-    const void **row_ptrs;
-    char *acc_a, *acc_b;     /* min(hh, STRIP_ROWS) accumulator rows each */
-    char *pass_rows;         /* separable: each padded row correlated with */
-    const void **pass_ptrs;  /* w_row, acc_len scalars per row, zero slack */
-};
-
-struct conv_job {
-    const struct conv_plan *p;
-    struct conv_space *spaces;
-};
-
-static void conv_task(void *ctx, int64_t task, int worker)
+/* Checks req's codes and the three arrays and fills req's arrays and
+ * swapped.  NDKERN_OK with req->out.count == 0: there is nothing to write. */
+static int conv_validate(struct ndk_conv_request *req, const void *f, const int64_t f_shape[2],
+                         const int64_t f_strides[2], const void *g, const int64_t g_shape[2],
+                         const int64_t g_strides[2], void *h, const int64_t h_shape[2],
+                         const int64_t h_strides[2])
 {
-    const struct conv_job *job = ctx;
-    const struct conv_plan *p = job->p;
-    struct conv_space *s = &job->spaces[worker];
-    const int64_t m0 = task * STRIP_ROWS;
-    const int64_t nrows = p->hh - m0 < STRIP_ROWS ? p->hh - m0 : STRIP_ROWS;
-    const int64_t row_bytes = p->prow_len * p->ct_size;
-
-    for (int64_t t = 0; t < nrows + p->kh - 1; t++)
-        s->row_ptrs[t] = padded_row(p, m0 + t, s->rows + t * row_bytes);
-
-    const int64_t width = p->hw * p->vpe;
-    const int64_t tap_step = p->vpe;
-    const void *const *rows = s->row_ptrs;
-    const void *w = p->w_re;
-    int64_t kh = p->kh, kw = p->kw;
-    if (p->separable) { /* along each padded row, then down the columns */
-        p->k->conv_core[p->ct](s->row_ptrs, tap_step, p->w_row, 1, kw, width,
-                               nrows + kh - 1, s->pass_rows, p->acc_len);
-        rows = s->pass_ptrs;
-        w = p->w_col;
-        kw = 1;
+    if (!ndk_dtype_valid(req->dtype))
+        return NDKERN_EDTYPE;
+    if (req->mode < NDKERN_MODE_FULL || req->mode > NDKERN_MODE_VALID ||
+        req->boundary < NDKERN_BOUNDARY_FILL || req->boundary > NDKERN_BOUNDARY_SYMM)
+        return NDKERN_EINVAL;
+    const int64_t size = ndk_dtypes[req->dtype].size;
+    int rc = ndk_array_init(&req->image, f, 2, f_shape, f_strides, size, 0);
+    if (rc == NDKERN_OK)
+        rc = ndk_array_init(&req->kernel, g, 2, g_shape, g_strides, size, 0);
+    if (rc == NDKERN_OK)
+        rc = ndk_array_init(&req->out, h, 2, h_shape, h_strides, size, 1);
+    int64_t want[2];
+    if (rc == NDKERN_OK)
+        rc = ndk_conv_output_shape(req->mode, f_shape, g_shape, want, &req->swapped);
+    if (rc != NDKERN_OK)
+        return rc;
+    if (h_shape[0] != want[0] || h_shape[1] != want[1])
+        return NDKERN_ESHAPE;
+    if (req->swapped) {
+        const struct ndk_array f_array = req->image;
+        req->image = req->kernel;
+        req->kernel = f_array;
     }
-    if (p->direct_store) { /* h rows are the accumulator rows */
-        p->k->conv_core[p->ct](rows, tap_step, w, kh, kw, width, nrows, p->h + m0 * p->hs0,
-                               p->hs0 / p->ct_size);
-        return;
-    }
-    p->k->conv_core[p->ct](rows, tap_step, w, kh, kw, width, nrows, s->acc_a, p->acc_len);
-    if (p->is_complex)
-        p->k->conv_core[p->ct](rows, tap_step, p->w_im, kh, kw, width, nrows, s->acc_b,
-                               p->acc_len);
-    for (int64_t r = 0; r < nrows; r++) {
-        const int64_t off = r * p->acc_len * p->ct_size;
-        store_row(p, s->acc_a + off, p->is_complex ? s->acc_b + off : NULL, p->hw,
-                  p->h + (m0 + r) * p->hs0, p->hs1);
-    }
-}
-
-static void free_spaces(struct conv_space *spaces, int n)
-{
-    for (int i = 0; i < n; i++) {
-        free(spaces[i].rows);
-        free(spaces[i].row_ptrs);
-        free(spaces[i].acc_a);
-        free(spaces[i].acc_b);
-        free(spaces[i].pass_rows);
-        free(spaces[i].pass_ptrs);
-    }
-    free(spaces);
-}
-
-/* The fill row, only when the padded window leaves f. */
-static int make_fill_row(struct conv_plan *p)
-{
-    const int64_t pw = p->hw + p->kw - 1;
-    const int needs_fill = p->r0 < 0 || p->r0 + p->hh + p->kh - 1 > p->fh || p->c0 < 0 ||
-                           p->c0 + pw > p->fw;
-    if (p->boundary != NDKERN_BOUNDARY_FILL || !needs_fill)
+    if (req->out.count == 0)
         return NDKERN_OK;
-    p->fill_row = malloc((size_t)(p->prow_len * p->ct_size));
-    if (p->fill_row == NULL)
-        return NDKERN_ENOMEM;
-    for (int64_t q = 0; q < pw; q++)
-        memcpy((char *)p->fill_row + q * p->vpe * p->ct_size, p->fill,
-               (size_t)(p->vpe * p->ct_size));
-    memset((char *)p->fill_row + pw * p->vpe * p->ct_size, 0,
-           (size_t)(NDK_CONV_ROW_SLACK * p->ct_size));
+    if (ndk_arrays_overlap(&req->out, &req->image) || ndk_arrays_overlap(&req->out, &req->kernel))
+        return NDKERN_EOVERLAP;
+    if (req->boundary != NDKERN_BOUNDARY_FILL && req->image.count == 0 && req->kernel.count > 0)
+        return NDKERN_ESHAPE;
     return NDKERN_OK;
 }
 
-static int run_plan(struct conv_plan *p)
+/* ------------------------------------------------------ step 2: geometry */
+
+static struct ndk_conv_view view_of(const struct ndk_array *a)
 {
-    const int64_t ntasks = (p->hh + STRIP_ROWS - 1) / STRIP_ROWS;
-    const int64_t strip_rows = (p->hh < STRIP_ROWS ? p->hh : STRIP_ROWS) + p->kh - 1;
-    int64_t macs = p->hh * p->hw;
-    if (__builtin_mul_overflow(macs, p->separable ? p->kh + p->kw : p->kh * p->kw, &macs))
-        macs = INT64_MAX;
-    int nthreads = ndk_threads_for(macs, INT64_C(1) << 21);
-    if (nthreads > ntasks)
-        nthreads = (int)ntasks;
-
-    /* Every buffer is allocated before any output is written. */
-    size_t row_bytes = (size_t)(p->prow_len * p->ct_size);
-    const int64_t acc_rows = p->hh < STRIP_ROWS ? p->hh : STRIP_ROWS;
-    size_t acc_bytes = (size_t)(acc_rows * p->acc_len * p->ct_size);
-    struct conv_space *spaces = calloc((size_t)nthreads, sizeof *spaces);
-    int ok = spaces != NULL;
-    for (int i = 0; ok && i < nthreads; i++) {
-        spaces[i].rows = malloc(row_bytes * (size_t)strip_rows);
-        spaces[i].row_ptrs = malloc(sizeof(void *) * (size_t)strip_rows);
-        spaces[i].acc_a = malloc(acc_bytes);
-        spaces[i].acc_b = p->is_complex ? malloc(acc_bytes) : NULL;
-        ok = spaces[i].rows && spaces[i].row_ptrs && spaces[i].acc_a &&
-             (spaces[i].acc_b || !p->is_complex);
-        if (ok && p->separable) { /* calloc: the slack the second pass reads is zero */
-            spaces[i].pass_rows = calloc((size_t)strip_rows, (size_t)(p->acc_len * p->ct_size));
-            spaces[i].pass_ptrs = malloc(sizeof(void *) * (size_t)strip_rows);
-            ok = spaces[i].pass_rows && spaces[i].pass_ptrs;
-            for (int64_t t = 0; ok && t < strip_rows; t++)
-                spaces[i].pass_ptrs[t] = spaces[i].pass_rows + t * p->acc_len * p->ct_size;
-        }
-    }
-    ok = ok && make_fill_row(p) == NDKERN_OK;
-    if (!ok) {
-        if (spaces != NULL)
-            free_spaces(spaces, nthreads);
-        return NDKERN_ENOMEM;
-    }
-    struct conv_job job = {p, spaces};
-    ndk_parallel_for(nthreads, ntasks, conv_task, &job);
-    free_spaces(spaces, nthreads);
-    return NDKERN_OK;
+    return (struct ndk_conv_view){
+        .data = a->data,
+        .rows = a->shape[0],
+        .cols = a->shape[1],
+        .row_stride = a->strides[0],
+        .col_stride = a->strides[1],
+    };
 }
 
-/* ------------------------------------------------------------- planning */
+/* The same non-empty view read backwards in both axes. */
+static struct ndk_conv_view view_reversed(struct ndk_conv_view v)
+{
+    v.data += (v.rows - 1) * v.row_stride + (v.cols - 1) * v.col_stride;
+    v.row_stride = -v.row_stride;
+    v.col_stride = -v.col_stride;
+    return v;
+}
+
+/* Where P starts along an axis whose kernel extent is k (half: the centre
+ * tap in same mode), as SciPy's correlate and convolve place the output. */
+static int64_t origin_along(int mode, int correlate, int64_t k, int64_t half)
+{
+    if (correlate)
+        return mode == NDKERN_MODE_FULL ? -(k - 1) : mode == NDKERN_MODE_SAME ? -half : 0;
+    const int64_t flipped = mode == NDKERN_MODE_FULL ? 0 : mode == NDKERN_MODE_SAME ? half : k - 1;
+    return flipped - (k - 1);
+}
+
+void ndk_conv_geometry(struct ndk_conv_plan *p, const struct ndk_conv_request *req)
+{
+    const int64_t kh = req->kernel.shape[0], kw = req->kernel.shape[1];
+    const int empty_kernel = req->kernel.count == 0;
+    const int is_complex = ndk_dtypes[req->dtype].kind == NDK_KIND_COMPLEX;
+    struct ndk_conv_view kernel = view_of(&req->kernel), out = view_of(&req->out);
+    if (!req->correlate && !empty_kernel) /* convolution: W is g reversed */
+        kernel = view_reversed(kernel);
+    if (req->correlate && req->swapped) /* SciPy reverses the swapped correlation */
+        out = view_reversed(out);
+    *p = (struct ndk_conv_plan){
+        .kernels = ndk_kernels(),
+        .dtype = req->dtype,
+        .boundary = req->boundary,
+        .is_complex = is_complex,
+        .conjugate = req->correlate,
+        .image = view_of(&req->image),
+        .kernel = kernel,
+        .out = out,
+        .origin_row = origin_along(req->mode, req->correlate, kh, empty_kernel ? 0 : (kh - 1) / 2),
+        .origin_col = origin_along(req->mode, req->correlate, kw, empty_kernel ? 0 : (kw - 1) / 2),
+        .scalars_per_element = is_complex ? 2 : 1,
+    };
+}
+
+/* ------------------------------------------ step 3: limits, compute type */
+
+/* Whether the packed kernel and the padded rows of a strip have sizes that
+ * can be allocated (see CONV_MAX_BUFFER_BYTES). */
+static int buffers_fit(const struct ndk_conv_plan *p)
+{
+    const int64_t kh = p->kernel.rows, kw = p->kernel.cols;
+    int64_t taps, kernel_bytes, row_elems;
+    return !(__builtin_mul_overflow(kh, kw, &taps) ||
+             __builtin_mul_overflow(taps, CONV_BYTES_PER_ELEMENT_BOUND, &kernel_bytes) ||
+             __builtin_add_overflow(p->out.cols + kw, NDK_CONV_ROW_SLACK, &row_elems) ||
+             __builtin_mul_overflow(row_elems, CONV_BYTES_PER_ELEMENT_BOUND * (STRIP_ROWS + kh),
+                                    &row_elems) ||
+             kernel_bytes > CONV_MAX_BUFFER_BYTES || row_elems > CONV_MAX_BUFFER_BYTES);
+}
 
 /* An upper bound of |v| over n integer elements, at most twice the largest:
  * the OR of the one's-complement magnitudes, plus one (an OR reduction
- * vectorises where a 64-bit max does not). */
-#define NDK_ONES1(v) ((v) < 0 ? ~(uint64_t)(v) : (uint64_t)(v))
-#define NDK_ONES0(v) ((uint64_t)(v))
+ * vectorises where a 64-bit max does not).  NDK_MAGNITUDE_BITS_SIGNED<S>(v)
+ * is the bit pattern OR-ed in for an element v of a type whose SIGNED
+ * column (NDK_FOR_EACH_DTYPE) is S: |v| - 1 for negative signed v, else v. */
+#define NDK_MAGNITUDE_BITS_SIGNED1(v) ((v) < 0 ? ~(uint64_t)(v) : (uint64_t)(v))
+#define NDK_MAGNITUDE_BITS_SIGNED0(v) ((uint64_t)(v))
 #define NDK_DEFINE_MAX_MAGNITUDE_INT(name, ctype, SIGNED)                           \
     static uint64_t max_magnitude_##name(const char *p, int64_t stride, int64_t n)  \
     {                                                                               \
         uint64_t bits = 0;                                                          \
         if (stride == (int64_t)sizeof(ctype)) {                                     \
             for (int64_t i = 0; i < n; i++)                                         \
-                bits |= NDK_ONES##SIGNED(ndk_load_##name(p + i * (int64_t)sizeof(ctype))); \
+                bits |= NDK_MAGNITUDE_BITS_SIGNED##SIGNED(                          \
+                    ndk_load_##name(p + i * (int64_t)sizeof(ctype)));               \
         } else {                                                                    \
             for (int64_t i = 0; i < n; i++)                                         \
-                bits |= NDK_ONES##SIGNED(ndk_load_##name(p + i * stride));          \
+                bits |= NDK_MAGNITUDE_BITS_SIGNED##SIGNED(                          \
+                    ndk_load_##name(p + i * stride));                               \
         }                                                                           \
         return bits == UINT64_MAX ? bits : bits + SIGNED;                           \
     }
@@ -393,32 +398,37 @@ static const magnitude_fn max_magnitude[NDK_NDTYPES] = {
     NDK_FOR_EACH_DTYPE(NDK_MAX_MAGNITUDE_ENTRY)
 };
 
-/* max |f| (with the fill value when it may be used) times sum |g|, or
+/* max |image| (with the fill value when it may be used) times sum |W|, or
  * UINT64_MAX when that overflows. */
-static uint64_t integer_bound(const struct conv_plan *p, const char *g, int64_t gs0,
-                              int64_t gs1, const void *fillvalue)
+static uint64_t integer_bound(const struct ndk_conv_plan *p, const void *fillvalue)
 {
     const magnitude_fn magnitude = max_magnitude[p->dtype];
-    uint64_t fmax = 0, gsum = 0, bound;
-    for (int64_t i = 0; i < p->fh && p->fw > 0; i++) {
-        uint64_t v = magnitude(p->f + i * p->fs0, p->fs1, p->fw);
-        fmax = v > fmax ? v : fmax;
+    const struct ndk_conv_view *img = &p->image, *w = &p->kernel;
+    uint64_t image_max = 0, kernel_sum = 0, bound;
+    for (int64_t i = 0; i < img->rows && img->cols > 0; i++) {
+        uint64_t v = magnitude(img->data + i * img->row_stride, img->col_stride, img->cols);
+        image_max = v > image_max ? v : image_max;
     }
     if (p->boundary == NDKERN_BOUNDARY_FILL && fillvalue != NULL) {
         uint64_t v = magnitude(fillvalue, 0, 1);
-        fmax = v > fmax ? v : fmax;
+        image_max = v > image_max ? v : image_max;
     }
-    for (int64_t a = 0; a < p->kh; a++)
-        for (int64_t b = 0; b < p->kw; b++)
-            if (__builtin_add_overflow(gsum, magnitude(g + a * gs0 + b * gs1, 0, 1), &gsum))
+    for (int64_t a = 0; a < w->rows; a++)
+        for (int64_t b = 0; b < w->cols; b++)
+            if (__builtin_add_overflow(kernel_sum,
+                                       magnitude(w->data + a * w->row_stride + b * w->col_stride,
+                                                 0, 1),
+                                       &kernel_sum))
                 return UINT64_MAX;
-    if (__builtin_mul_overflow(fmax, gsum, &bound))
+    if (__builtin_mul_overflow(image_max, kernel_sum, &bound))
         return UINT64_MAX;
     return bound;
 }
 
-static int choose_compute_type(struct conv_plan *p, const char *g, int64_t gs0,
-                               int64_t gs1, const void *fillvalue)
+/* Floats in their own precision; integers in float or double when
+ * integer_bound proves every partial sum exact there, else in the unsigned
+ * type of their width (it wraps like SciPy's loop). */
+static int choose_compute_type(const struct ndk_conv_plan *p, const void *fillvalue)
 {
     switch (p->dtype) {
     case NDKERN_FLOAT32:
@@ -430,10 +440,10 @@ static int choose_compute_type(struct conv_plan *p, const char *g, int64_t gs0,
     default:
         break;
     }
-    uint64_t bound = integer_bound(p, g, gs0, gs1, fillvalue);
-    if (bound < (UINT64_C(1) << 24))
+    uint64_t bound = integer_bound(p, fillvalue);
+    if (bound < EXACT_IN_F32_LIMIT)
         return NDK_CT_F32;
-    if (bound < (UINT64_C(1) << 51))
+    if (bound < EXACT_IN_F64_LIMIT)
         return NDK_CT_F64;
     switch (ndk_dtypes[p->dtype].size) {
     case 1:
@@ -447,41 +457,283 @@ static int choose_compute_type(struct conv_plan *p, const char *g, int64_t gs0,
     }
 }
 
-/* Packs the kernel view W (kh x kw, byte strides ws0, ws1) into compute-type
- * planes; correlation conjugates complex kernels. */
-static int pack_kernel(struct conv_plan *p, const char *w, int64_t ws0, int64_t ws1,
-                       int conjugate)
+int ndk_conv_choose_types(struct ndk_conv_plan *p, const void *fillvalue)
 {
-    const size_t taps = (size_t)(p->kh * p->kw);
-    char *interleaved = malloc(taps * (size_t)(p->vpe * p->ct_size));
-    p->w_re = malloc(taps * (size_t)p->ct_size);
-    p->w_im = p->is_complex ? malloc(taps * (size_t)p->ct_size) : NULL;
-    if (interleaved == NULL || p->w_re == NULL || (p->is_complex && p->w_im == NULL)) {
+    if (!buffers_fit(p))
+        return NDKERN_ENOMEM;
+    p->compute_type = choose_compute_type(p, fillvalue);
+    p->scalar_bytes = compute_scalar_bytes[p->compute_type];
+    /* The fill value as one compute-type element (NULL: zero).  An empty
+     * kernel reads none: h is then zero. */
+    if (fillvalue != NULL && p->kernel.rows > 0 && p->kernel.cols > 0)
+        row_converter(p)((const char *)fillvalue, 0, 1, p->fill);
+    return NDKERN_OK;
+}
+
+/* ---------------------------------------- step 4: the padded image P */
+
+/* Elements per padded row P(t) before its slack. */
+static int64_t padded_width(const struct ndk_conv_plan *p)
+{
+    return p->out.cols + p->kernel.cols - 1;
+}
+
+int ndk_conv_padded_init(struct ndk_conv_padded *pad, const struct ndk_conv_plan *p)
+{
+    const int64_t width = padded_width(p);
+    *pad = (struct ndk_conv_padded){
+        .p = p,
+        .row_len = width * p->scalars_per_element + NDK_CONV_ROW_SLACK,
+    };
+    const int leaves_image = p->origin_row < 0 ||
+                             p->origin_row + p->out.rows + p->kernel.rows - 1 > p->image.rows ||
+                             p->origin_col < 0 || p->origin_col + width > p->image.cols;
+    if (p->boundary != NDKERN_BOUNDARY_FILL || !leaves_image)
+        return NDKERN_OK;
+    const int64_t elem = p->scalars_per_element * p->scalar_bytes;
+    char *row = malloc((size_t)(pad->row_len * p->scalar_bytes));
+    if (row == NULL)
+        return NDKERN_ENOMEM;
+    for (int64_t q = 0; q < width; q++)
+        memcpy(row + q * elem, p->fill, (size_t)elem);
+    memset(row + width * elem, 0, (size_t)(NDK_CONV_ROW_SLACK * p->scalar_bytes));
+    pad->fill_row = row;
+    return NDKERN_OK;
+}
+
+void ndk_conv_padded_free(struct ndk_conv_padded *pad)
+{
+    free(pad->fill_row);
+    pad->fill_row = NULL;
+}
+
+const void *ndk_conv_padded_row(const struct ndk_conv_padded *pad, int64_t t, char *dst)
+{
+    const struct ndk_conv_plan *p = pad->p;
+    const struct ndk_conv_view *img = &p->image;
+    const int64_t image_row = boundary_index(t + p->origin_row, img->rows, p->boundary);
+    if (image_row < 0 || img->cols == 0) /* the image may then be NULL: no pointer arithmetic */
+        return pad->fill_row;
+    const row_fn convert = row_converter(p);
+    const char *src = img->data + image_row * img->row_stride;
+    const int64_t elem = p->scalars_per_element * p->scalar_bytes;
+    const int64_t width = padded_width(p);
+    /* Columns inside the image: one run; the rest one by one. */
+    int64_t inside_begin = -p->origin_col > 0 ? -p->origin_col : 0;
+    int64_t inside_end = img->cols - p->origin_col < width ? img->cols - p->origin_col : width;
+    if (inside_end > inside_begin)
+        convert(src + (inside_begin + p->origin_col) * img->col_stride, img->col_stride,
+                inside_end - inside_begin, dst + inside_begin * elem);
+    else
+        inside_begin = inside_end = width;
+    for (int64_t q = 0; q < width; q++) {
+        if (q == inside_begin)
+            q = inside_end;
+        if (q >= width)
+            break;
+        const int64_t image_col = boundary_index(q + p->origin_col, img->cols, p->boundary);
+        if (image_col < 0)
+            memcpy(dst + q * elem, p->fill, (size_t)elem);
+        else
+            convert(src + image_col * img->col_stride, 0, 1, dst + q * elem);
+    }
+    memset(dst + width * elem, 0, (size_t)(NDK_CONV_ROW_SLACK * p->scalar_bytes));
+    return dst;
+}
+
+/* --------------------------------------------- step 4: the direct method */
+
+/* What the direct method adds to the plan. */
+struct direct_plan {
+    const struct ndk_conv_plan *p; /* the problem, steps 2 and 3 */
+    struct ndk_conv_padded padded; /* the rows of P */
+    int64_t acc_row_len;           /* compute scalars per accumulator row, slack included */
+    int core_writes_out;           /* the core writes h's rows itself (no accumulator) */
+    void *w_re, *w_im;             /* packed W, kh x kw compute scalars: real parts
+                                      (or W itself), imaginary parts (complex only) */
+    int separable;                 /* W = w_col w_row^T: two passes, no w_re */
+    void *w_col, *w_row;           /* the factors: kh and kw compute scalars */
+};
+
+/* One worker's buffers. */
+struct conv_space {
+    char *rows;              /* (STRIP_ROWS + kh - 1) padded rows */
+    const void **row_ptrs;   /* the padded rows of the strip, or the fill row */
+    char *acc_a, *acc_b;     /* min(hh, STRIP_ROWS) accumulator rows each */
+    char *pass_rows;         /* separable: each padded row correlated with */
+    const void **pass_ptrs;  /* w_row, acc_row_len scalars per row, zero slack */
+};
+
+/* What every task reads. */
+struct conv_job {
+    const struct direct_plan *d;
+    struct conv_space *spaces; /* one per worker */
+};
+
+/* Output rows [task * STRIP_ROWS, + STRIP_ROWS) of h. */
+static void conv_task(void *ctx, int64_t task, int worker)
+{
+    const struct conv_job *job = ctx;
+    const struct direct_plan *d = job->d;
+    const struct ndk_conv_plan *p = d->p;
+    struct conv_space *s = &job->spaces[worker];
+    const int64_t m0 = task * STRIP_ROWS;
+    const int64_t nrows = p->out.rows - m0 < STRIP_ROWS ? p->out.rows - m0 : STRIP_ROWS;
+    const int64_t row_bytes = d->padded.row_len * p->scalar_bytes;
+
+    for (int64_t t = 0; t < nrows + p->kernel.rows - 1; t++)
+        s->row_ptrs[t] = ndk_conv_padded_row(&d->padded, m0 + t, s->rows + t * row_bytes);
+
+    const int64_t width = p->out.cols * p->scalars_per_element;
+    const int64_t tap_step = p->scalars_per_element;
+    const void *const *rows = s->row_ptrs;
+    const void *w = d->w_re;
+    int64_t kh = p->kernel.rows, kw = p->kernel.cols;
+    if (d->separable) { /* along each padded row, then down the columns */
+        p->kernels->conv_core[p->compute_type](s->row_ptrs, tap_step, d->w_row, 1, kw, width,
+                                               nrows + kh - 1, s->pass_rows, d->acc_row_len);
+        rows = s->pass_ptrs;
+        w = d->w_col;
+        kw = 1;
+    }
+    if (d->core_writes_out) { /* h rows are the accumulator rows */
+        p->kernels->conv_core[p->compute_type](rows, tap_step, w, kh, kw, width, nrows,
+                                               p->out.data + m0 * p->out.row_stride,
+                                               p->out.row_stride / p->scalar_bytes);
+        return;
+    }
+    p->kernels->conv_core[p->compute_type](rows, tap_step, w, kh, kw, width, nrows, s->acc_a,
+                                           d->acc_row_len);
+    if (p->is_complex)
+        p->kernels->conv_core[p->compute_type](rows, tap_step, d->w_im, kh, kw, width, nrows,
+                                               s->acc_b, d->acc_row_len);
+    for (int64_t r = 0; r < nrows; r++) {
+        const int64_t off = r * d->acc_row_len * p->scalar_bytes;
+        ndk_conv_store_row(p, s->acc_a + off, p->is_complex ? s->acc_b + off : NULL,
+                           p->out.cols, p->out.data + (m0 + r) * p->out.row_stride,
+                           p->out.col_stride);
+    }
+}
+
+static void free_spaces(struct conv_space *spaces, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const struct conv_space *s = &spaces[i];
+        void *buffers[] = {s->rows, s->row_ptrs, s->acc_a, s->acc_b, s->pass_rows, s->pass_ptrs};
+        for (size_t b = 0; b < sizeof buffers / sizeof buffers[0]; b++)
+            free(buffers[b]);
+    }
+    free(spaces);
+}
+
+/* The separable first pass's output rows; calloc: the slack the second
+ * pass reads is zero.  0 when out of memory. */
+static int alloc_pass_rows(const struct direct_plan *d, struct conv_space *s, int64_t strip_rows)
+{
+    const int64_t pass_row_bytes = d->acc_row_len * d->p->scalar_bytes;
+    s->pass_rows = calloc((size_t)strip_rows, (size_t)pass_row_bytes);
+    s->pass_ptrs = malloc(sizeof(void *) * (size_t)strip_rows);
+    if (s->pass_rows == NULL || s->pass_ptrs == NULL)
+        return 0;
+    for (int64_t t = 0; t < strip_rows; t++)
+        s->pass_ptrs[t] = s->pass_rows + t * pass_row_bytes;
+    return 1;
+}
+
+/* Every worker's buffers, or NULL (then nothing stays allocated). */
+static struct conv_space *alloc_spaces(const struct direct_plan *d, int nthreads)
+{
+    const struct ndk_conv_plan *p = d->p;
+    const int64_t acc_rows = p->out.rows < STRIP_ROWS ? p->out.rows : STRIP_ROWS;
+    const int64_t strip_rows = acc_rows + p->kernel.rows - 1; /* padded rows per strip */
+    const size_t row_bytes = (size_t)(d->padded.row_len * p->scalar_bytes);
+    const size_t acc_bytes = (size_t)(acc_rows * d->acc_row_len * p->scalar_bytes);
+    struct conv_space *spaces = calloc((size_t)nthreads, sizeof *spaces);
+    int ok = spaces != NULL;
+    for (int i = 0; ok && i < nthreads; i++) {
+        struct conv_space *s = &spaces[i];
+        s->rows = malloc(row_bytes * (size_t)strip_rows);
+        s->row_ptrs = malloc(sizeof(void *) * (size_t)strip_rows);
+        s->acc_a = malloc(acc_bytes);
+        s->acc_b = p->is_complex ? malloc(acc_bytes) : NULL;
+        ok = s->rows && s->row_ptrs && s->acc_a && (s->acc_b || !p->is_complex);
+        if (ok && d->separable)
+            ok = alloc_pass_rows(d, s, strip_rows);
+    }
+    if (!ok && spaces != NULL) {
+        free_spaces(spaces, nthreads);
+        spaces = NULL;
+    }
+    return spaces;
+}
+
+/* Threads for ntasks strips: at least CONV_THREAD_GRAIN_MACS each. */
+static int strip_threads(const struct direct_plan *d, int64_t ntasks)
+{
+    const struct ndk_conv_plan *p = d->p;
+    const int64_t kh = p->kernel.rows, kw = p->kernel.cols;
+    int64_t macs = p->out.rows * p->out.cols;
+    if (__builtin_mul_overflow(macs, d->separable ? kh + kw : kh * kw, &macs))
+        macs = INT64_MAX;
+    const int nthreads = ndk_threads_for(macs, CONV_THREAD_GRAIN_MACS);
+    return nthreads > ntasks ? (int)ntasks : nthreads;
+}
+
+/* Runs the strips of h as tasks over threads.  Every buffer is allocated
+ * before any output is written. */
+static int run_strips(struct direct_plan *d)
+{
+    const int64_t ntasks = (d->p->out.rows + STRIP_ROWS - 1) / STRIP_ROWS;
+    const int nthreads = strip_threads(d, ntasks);
+    struct conv_space *spaces = alloc_spaces(d, nthreads);
+    if (spaces == NULL)
+        return NDKERN_ENOMEM;
+    struct conv_job job = {.d = d, .spaces = spaces};
+    ndk_parallel_for(nthreads, ntasks, conv_task, &job);
+    free_spaces(spaces, nthreads);
+    return NDKERN_OK;
+}
+
+/* Packs the kernel view W into compute-type planes; correlation conjugates
+ * complex kernels. */
+static int pack_kernel(struct direct_plan *d)
+{
+    const struct ndk_conv_plan *p = d->p;
+    const struct ndk_conv_view *w = &p->kernel;
+    const size_t taps = (size_t)(w->rows * w->cols);
+    const size_t scalar_bytes = (size_t)p->scalar_bytes;
+    const size_t elem = (size_t)p->scalars_per_element * scalar_bytes;
+    char *interleaved = malloc(taps * elem);
+    d->w_re = malloc(taps * scalar_bytes);
+    d->w_im = p->is_complex ? malloc(taps * scalar_bytes) : NULL;
+    if (interleaved == NULL || d->w_re == NULL || (p->is_complex && d->w_im == NULL)) {
         free(interleaved);
         return NDKERN_ENOMEM;
     }
     const row_fn convert = row_converter(p);
-    for (int64_t a = 0; a < p->kh; a++)
-        convert(w + a * ws0, ws1, p->kw,
-                interleaved + (size_t)(a * p->kw * p->vpe * p->ct_size));
+    for (int64_t a = 0; a < w->rows; a++)
+        convert(w->data + a * w->row_stride, w->col_stride, w->cols,
+                interleaved + (size_t)(a * w->cols) * elem);
     for (size_t i = 0; i < taps; i++) {
-        const char *src = interleaved + i * (size_t)(p->vpe * p->ct_size);
-        memcpy((char *)p->w_re + i * (size_t)p->ct_size, src, (size_t)p->ct_size);
+        const char *src = interleaved + i * elem;
+        memcpy((char *)d->w_re + i * scalar_bytes, src, scalar_bytes);
         if (!p->is_complex)
             continue;
-        if (p->ct == NDK_CT_F32) {
+        if (p->compute_type == NDK_CT_F32) {
             float im = ((const float *)(const void *)src)[1];
-            ((float *)p->w_im)[i] = conjugate ? -im : im;
+            ((float *)d->w_im)[i] = p->conjugate ? -im : im;
         } else {
             double im = ((const double *)(const void *)src)[1];
-            ((double *)p->w_im)[i] = conjugate ? -im : im;
+            ((double *)d->w_im)[i] = p->conjugate ? -im : im;
         }
     }
     free(interleaved);
     return NDKERN_OK;
 }
 
-/* ---------------------------------------------------- separable kernels */
+
+
+/* -------------------------------------------- step 4: separable kernels */
 
 /* A rank-1 kernel W = u v^T (u: kh, v: kw) runs as two passes of the same
  * core: kh + kw multiply-adds per output instead of kh * kw.  It runs when
@@ -528,14 +780,16 @@ static uint64_t gcd_u64(uint64_t g, int64_t x)
 }
 
 /* Integer W = col row^T?  buf holds kw values. */
-static int factor_integer(const struct conv_plan *p, const char *w, int64_t ws0, int64_t ws1,
-                          int64_t *col, int64_t *row, int64_t *buf)
+static int factor_integer(const struct ndk_conv_plan *p, int64_t *col, int64_t *row,
+                          int64_t *buf)
 {
-    const int64_t kh = p->kh, kw = p->kw;
+    const struct ndk_conv_view *w = &p->kernel;
+    const int64_t kh = w->rows, kw = w->cols;
     uint64_t g = 0;
     int64_t a = 0, q = 0;
     for (; a < kh && g == 0; a++) { /* the first nonzero row, made primitive */
-        p->k->to_int[p->dtype](w + a * ws0, ws1, kw, (uint64_t *)buf);
+        p->kernels->to_int[p->dtype](w->data + a * w->row_stride, w->col_stride, kw,
+                                     (uint64_t *)buf);
         for (int64_t b = 0; b < kw; b++)
             g = gcd_u64(g, buf[b]);
     }
@@ -546,7 +800,8 @@ static int factor_integer(const struct conv_plan *p, const char *w, int64_t ws0,
     while (row[q] == 0)
         q++;
     for (a = 0; a < kh; a++) {
-        p->k->to_int[p->dtype](w + a * ws0, ws1, kw, (uint64_t *)buf);
+        p->kernels->to_int[p->dtype](w->data + a * w->row_stride, w->col_stride, kw,
+                                     (uint64_t *)buf);
         if (buf[q] % row[q] != 0 || (row[q] == -1 && buf[q] == INT64_MIN))
             return 0;
         col[a] = buf[q] / row[q];
@@ -561,14 +816,15 @@ static int factor_integer(const struct conv_plan *p, const char *w, int64_t ws0,
 
 /* Float W = col row^T to the tolerance above, row rounded as the compute
  * type?  buf holds kw values. */
-static int factor_float(const struct conv_plan *p, const char *w, int64_t ws0, int64_t ws1,
-                        double *col, double *row, double *buf)
+static int factor_float(const struct ndk_conv_plan *p, double *col, double *row, double *buf)
 {
-    const int64_t kh = p->kh, kw = p->kw;
+    const struct ndk_conv_view *w = &p->kernel;
+    const int64_t kh = w->rows, kw = w->cols;
+    const int is_f32 = p->compute_type == NDK_CT_F32;
     double largest = 0;
     int64_t pa = 0, pb = 0;
     for (int64_t a = 0; a < kh; a++) {
-        p->k->to_real[p->dtype](w + a * ws0, ws1, kw, buf);
+        p->kernels->to_real[p->dtype](w->data + a * w->row_stride, w->col_stride, kw, buf);
         for (int64_t b = 0; b < kw; b++) {
             if (!isfinite(buf[b]))
                 return 0;
@@ -581,14 +837,14 @@ static int factor_float(const struct conv_plan *p, const char *w, int64_t ws0, i
     }
     if (largest == 0)
         return 0;
-    p->k->to_real[p->dtype](w + pa * ws0, ws1, kw, row);
+    p->kernels->to_real[p->dtype](w->data + pa * w->row_stride, w->col_stride, kw, row);
     const double pivot = row[pb];
     for (int64_t b = 0; b < kw; b++)
-        row[b] = p->ct == NDK_CT_F32 ? (double)(float)(row[b] / pivot) : row[b] / pivot;
-    const double eps = p->ct == NDK_CT_F32 ? FLT_EPSILON : DBL_EPSILON;
-    const double smallest = p->ct == NDK_CT_F32 ? FLT_MIN : DBL_MIN;
+        row[b] = is_f32 ? (double)(float)(row[b] / pivot) : row[b] / pivot;
+    const double eps = is_f32 ? FLT_EPSILON : DBL_EPSILON;
+    const double smallest = is_f32 ? FLT_MIN : DBL_MIN;
     for (int64_t a = 0; a < kh; a++) {
-        p->k->to_real[p->dtype](w + a * ws0, ws1, kw, buf);
+        p->kernels->to_real[p->dtype](w->data + a * w->row_stride, w->col_stride, kw, buf);
         col[a] = buf[pb];
         for (int64_t b = 0; b < kw; b++) {
             const double product = col[a] * row[b], entry = fabs(buf[b]);
@@ -602,11 +858,11 @@ static int factor_float(const struct conv_plan *p, const char *w, int64_t ws0, i
 }
 
 /* n factors (integer or real) as compute-type scalars. */
-static void factor_to_ct(int ct, const int64_t *ints, const double *reals, int64_t n,
-                         void *dst)
+static void factor_to_compute_type(int compute_type, const int64_t *ints, const double *reals,
+                                   int64_t n, void *dst)
 {
     for (int64_t i = 0; i < n; i++) {
-        switch (ct) {
+        switch (compute_type) {
         case NDK_CT_F32:
             ((float *)dst)[i] = ints ? (float)ints[i] : (float)reals[i];
             break;
@@ -629,112 +885,117 @@ static void factor_to_ct(int ct, const int64_t *ints, const double *reals, int64
     }
 }
 
-/* Sets p->separable, p->w_col and p->w_row when W (kh x kw, byte strides
- * ws0, ws1, original values) is rank 1 and two passes pay. */
-static int plan_separable(struct conv_plan *p, const char *w, int64_t ws0, int64_t ws1)
+/* Sets d->separable, d->w_col and d->w_row when W is rank 1 and two passes
+ * pay. */
+static int plan_separable(struct direct_plan *d)
 {
-    if (p->is_complex || p->kh * p->kw - (p->kh + p->kw) < SEPARABLE_MIN_SAVED)
+    const struct ndk_conv_plan *p = d->p;
+    const int64_t kh = p->kernel.rows, kw = p->kernel.cols;
+    if (p->is_complex || kh * kw - (kh + kw) < SEPARABLE_MIN_SAVED)
         return NDKERN_OK;
     const int is_int = ndk_dtypes[p->dtype].kind == NDK_KIND_INT;
-    const size_t n = (size_t)(p->kh + 2 * p->kw);
-    void *scratch = malloc(n * 8); /* col, row, one row of W: int64 or double */
+    _Static_assert(sizeof(int64_t) == sizeof(double), "one scratch serves both");
+    const size_t n = (size_t)(kh + 2 * kw);
+    void *scratch = malloc(n * sizeof(int64_t)); /* col, row, one row of W */
     if (scratch == NULL)
         return NDKERN_ENOMEM;
     int64_t *ints = scratch;
     double *reals = scratch;
-    const int rank1 = is_int ? factor_integer(p, w, ws0, ws1, ints, ints + p->kh,
-                                              ints + p->kh + p->kw)
-                             : factor_float(p, w, ws0, ws1, reals, reals + p->kh,
-                                            reals + p->kh + p->kw);
+    const int rank1 = is_int ? factor_integer(p, ints, ints + kh, ints + kh + kw)
+                             : factor_float(p, reals, reals + kh, reals + kh + kw);
     int rc = NDKERN_OK;
     if (rank1) {
-        p->w_col = malloc((size_t)(p->kh * p->ct_size));
-        p->w_row = malloc((size_t)(p->kw * p->ct_size));
-        rc = p->w_col != NULL && p->w_row != NULL ? NDKERN_OK : NDKERN_ENOMEM;
+        d->w_col = malloc((size_t)(kh * p->scalar_bytes));
+        d->w_row = malloc((size_t)(kw * p->scalar_bytes));
+        rc = d->w_col != NULL && d->w_row != NULL ? NDKERN_OK : NDKERN_ENOMEM;
     }
     if (rank1 && rc == NDKERN_OK) {
-        factor_to_ct(p->ct, is_int ? ints : NULL, reals, p->kh, p->w_col);
-        factor_to_ct(p->ct, is_int ? ints + p->kh : NULL, reals + p->kh, p->kw, p->w_row);
-        p->separable = 1;
+        factor_to_compute_type(p->compute_type, is_int ? ints : NULL, reals, kh, d->w_col);
+        factor_to_compute_type(p->compute_type, is_int ? ints + kh : NULL, reals + kh, kw,
+                               d->w_row);
+        d->separable = 1;
     }
     free(scratch);
     return rc;
 }
 
-/* Writes zeros to every element of h (an empty kernel sums no terms). */
-static int store_zeros(struct conv_plan *p)
+static int fft_is_faster(const struct ndk_conv_plan *p, int separable);
+
+/* Step 4 by the direct method: at most kh * kw multiply-adds per output.
+ * With `may_use_fft` (NDKERN_METHOD_AUTO), by FFT instead when the cost
+ * model, told whether W is rank 1, says that is faster. */
+static int run_direct(const struct ndk_conv_plan *p, int may_use_fft)
 {
-    void *zeros = calloc((size_t)(p->hw > 0 ? p->hw : 1), (size_t)(p->vpe * p->ct_size));
+    /* Real float output whose rows are contiguous, aligned arrays of the
+     * compute type needs no accumulator copy. */
+    const int64_t scalar_bytes = p->scalar_bytes;
+    const int core_writes_out = ndk_dtypes[p->dtype].kind == NDK_KIND_REAL &&
+                                p->out.col_stride == scalar_bytes &&
+                                p->out.row_stride % scalar_bytes == 0 &&
+                                (uintptr_t)p->out.data % (uintptr_t)scalar_bytes == 0;
+    struct direct_plan d = {
+        .p = p,
+        .acc_row_len = p->out.cols * p->scalars_per_element + NDK_CONV_ROW_SLACK,
+        .core_writes_out = core_writes_out,
+    };
+    int rc = plan_separable(&d);
+    if (rc == NDKERN_OK && may_use_fft && fft_is_faster(p, d.separable)) {
+        free(d.w_col);
+        free(d.w_row);
+        return ndk_conv_execute_fft(p);
+    }
+    if (rc == NDKERN_OK && !d.separable)
+        rc = pack_kernel(&d);
+    if (rc == NDKERN_OK)
+        rc = ndk_conv_padded_init(&d.padded, p);
+    if (rc == NDKERN_OK)
+        rc = run_strips(&d);
+    free(d.w_re);
+    free(d.w_im);
+    free(d.w_col);
+    free(d.w_row);
+    ndk_conv_padded_free(&d.padded);
+    return rc;
+}
+
+/* Writes zeros to every element of h (an empty kernel sums no terms). */
+static int write_zero_output(const struct ndk_conv_plan *p)
+{
+    void *zeros = calloc((size_t)(p->out.cols > 0 ? p->out.cols : 1),
+                         (size_t)(p->scalars_per_element * p->scalar_bytes));
     if (zeros == NULL)
         return NDKERN_ENOMEM;
-    for (int64_t m = 0; m < p->hh; m++)
-        store_row(p, zeros, zeros, p->hw, p->h + m * p->hs0, p->hs1);
+    for (int64_t m = 0; m < p->out.rows; m++)
+        ndk_conv_store_row(p, zeros, zeros, p->out.cols, p->out.data + m * p->out.row_stride,
+                           p->out.col_stride);
     free(zeros);
     return NDKERN_OK;
 }
 
-/* ------------------------------------------------------------ FFT method */
-
-/* The FFT method computes the same correlation of the padded image P with
- * W (fft.h): P's rows come from padded_row, so every boundary and fill
- * value is handled as in the direct sum. */
-static const void *fft_image_row(const void *ctx, int64_t t, void *buf)
+int ndk_conv_execute(const struct ndk_conv_plan *p)
 {
-    return padded_row(ctx, t, buf);
+    if (p->kernel.rows == 0 || p->kernel.cols == 0)
+        return write_zero_output(p);
+    return run_direct(p, 0);
 }
 
-static void fft_store_segment(const void *ctx, int64_t m, int64_t n0, int64_t count,
-                              const void *values)
+/* Step 4 by `method` (enum ndkern_method).  Integers and empty kernels are
+ * always direct (conv_common refuses NDKERN_METHOD_FFT on integers). */
+static int execute_method(const struct ndk_conv_plan *p, int method)
 {
-    const struct conv_plan *p = ctx;
-    char *dst = p->h + m * p->hs0 + n0 * p->hs1;
-    const int64_t elem = p->vpe * p->ct_size;
-    if (!p->is_complex) {
-        store_row(p, values, NULL, count, dst, p->hs1);
-        return;
-    }
-    for (int64_t n = 0; n < count; n++) /* (re, im) pairs are complex elements */
-        memcpy(dst + n * p->hs1, (const char *)values + n * elem, (size_t)elem);
+    if (p->kernel.rows == 0 || p->kernel.cols == 0 || method == NDKERN_METHOD_DIRECT ||
+        ndk_dtypes[p->dtype].kind == NDK_KIND_INT)
+        return ndk_conv_execute(p);
+    return method == NDKERN_METHOD_FFT ? ndk_conv_execute_fft(p) : run_direct(p, 1);
 }
 
-/* W (kh x kw, byte strides ws0, ws1) as contiguous compute-type values,
- * conjugated for a complex correlation, then the FFT correlation. */
-static int run_fft(struct conv_plan *p, const char *w, int64_t ws0, int64_t ws1, int conjugate)
-{
-    const int64_t elem = p->vpe * p->ct_size;
-    char *weights = malloc((size_t)(p->kh * p->kw * elem));
-    int rc = weights != NULL ? make_fill_row(p) : NDKERN_ENOMEM;
-    for (int64_t a = 0; rc == NDKERN_OK && a < p->kh; a++)
-        row_converter(p)(w + a * ws0, ws1, p->kw, weights + a * p->kw * elem);
-    for (int64_t i = 0; rc == NDKERN_OK && conjugate && p->is_complex && i < p->kh * p->kw; i++) {
-        if (p->ct == NDK_CT_F32)
-            ((float *)(void *)weights)[2 * i + 1] *= -1;
-        else
-            ((double *)(void *)weights)[2 * i + 1] *= -1;
-    }
-    const struct ndk_fft_conv conv = {
-        .is_f32 = p->ct == NDK_CT_F32,
-        .is_complex = p->is_complex,
-        .ph = p->hh + p->kh - 1,
-        .pw = p->hw + p->kw - 1,
-        .kh = p->kh,
-        .kw = p->kw,
-        .weights = weights,
-        .image_row = fft_image_row,
-        .store_segment = fft_store_segment,
-        .ctx = p,
-        .row_capacity = p->prow_len,
-    };
-    if (rc == NDKERN_OK)
-        rc = ndk_fft_correlate(&conv);
-    free(weights);
-    return rc;
-}
+/* ------------------------------------------------------- method choice */
 
 /* The direct method's cost per output pixel, in nanoseconds: per tap plus
  * a fixed part, float32 and float64, per kernel level.  Measured with one
  * thread on a 1000x1000 image, K = 15 ... 63 (Intel Xeon, AVX-512,
- * 2026-12): per-tap cost falls as K grows, which the fixed part absorbs. */
+ * 2026-12): per-tap cost falls as K grows, which the fixed part absorbs.
+ * The FFT's cost is ndk_fft_correlate_cost (fft_convolve.c). */
 struct direct_cost {
     const char *level;
     double tap_ns[2], pixel_ns[2]; /* [0] float32, [1] float64 */
@@ -757,17 +1018,24 @@ static const struct direct_cost *direct_cost_here(void)
 
 /* The cost model of NDKERN_METHOD_AUTO for an hh x hw output of a float
  * dtype and a kh x kw kernel (two passes of kh + kw taps if separable). */
-static int fft_is_faster(int64_t hh, int64_t hw, int64_t kh, int64_t kw, int dtype,
-                         int separable)
+static int fft_is_faster_for(int64_t hh, int64_t hw, int64_t kh, int64_t kw, int dtype,
+                             int separable)
 {
+    if (ndk_dtypes[dtype].kind == NDK_KIND_INT)
+        return 0;
     const int is_f32 = dtype == NDKERN_FLOAT32 || dtype == NDKERN_COMPLEX64;
     const int is_complex = ndk_dtypes[dtype].kind == NDK_KIND_COMPLEX;
     const struct direct_cost *cost = direct_cost_here();
     const double taps = separable ? (double)(kh + kw) : (double)kh * (double)kw;
     const double direct = (double)hh * (double)hw * (is_complex ? 4 : 1) *
                           (taps * cost->tap_ns[!is_f32] + cost->pixel_ns[!is_f32]);
-    const double fft = ndk_fft_correlate_cost(hh + kh - 1, hw + kw - 1, is_f32, is_complex);
-    return ndk_dtypes[dtype].kind != NDK_KIND_INT && fft < direct;
+    return ndk_fft_correlate_cost(hh + kh - 1, hw + kw - 1, is_f32, is_complex) < direct;
+}
+
+static int fft_is_faster(const struct ndk_conv_plan *p, int separable)
+{
+    return fft_is_faster_for(p->out.rows, p->out.cols, p->kernel.rows, p->kernel.cols,
+                             p->dtype, separable);
 }
 
 NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t g_shape[2],
@@ -777,26 +1045,24 @@ NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t
         return NDKERN_EDTYPE;
     if (f_shape == NULL || g_shape == NULL || mode < NDKERN_MODE_FULL ||
         mode > NDKERN_MODE_VALID || f_shape[0] < 0 || f_shape[1] < 0 || g_shape[0] < 0 ||
-        g_shape[1] < 0)
+        g_shape[1] < 0 || f_shape[0] > CONV_MAX_BUFFER_BYTES ||
+        f_shape[1] > CONV_MAX_BUFFER_BYTES || g_shape[0] > CONV_MAX_BUFFER_BYTES ||
+        g_shape[1] > CONV_MAX_BUFFER_BYTES)
         return NDKERN_EINVAL;
-    const int f_contains = f_shape[0] >= g_shape[0] && f_shape[1] >= g_shape[1];
-    const int g_contains = g_shape[0] >= f_shape[0] && g_shape[1] >= f_shape[1];
-    if (mode == NDKERN_MODE_VALID && !f_contains && !g_contains)
-        return NDKERN_ESHAPE;
-    const int swap = mode == NDKERN_MODE_VALID && !f_contains;
-    const int64_t *img = swap ? g_shape : f_shape, *ker = swap ? f_shape : g_shape;
-    int64_t hh = img[0], hw = img[1];
-    if (mode != NDKERN_MODE_SAME) {
-        const int64_t sign = mode == NDKERN_MODE_FULL ? 1 : -1;
-        hh = img[0] + sign * (ker[0] - 1);
-        hw = img[1] + sign * (ker[1] - 1);
-    }
-    if (hh <= 0 || hw <= 0 || ker[0] == 0 || ker[1] == 0 || img[0] > INT64_MAX / 4 ||
-        img[1] > INT64_MAX / 4 || ker[0] > INT64_MAX / 4 || ker[1] > INT64_MAX / 4)
+    int64_t h_shape[2];
+    int swapped;
+    const int rc = ndk_conv_output_shape(mode, f_shape, g_shape, h_shape, &swapped);
+    if (rc != NDKERN_OK)
+        return rc;
+    const int64_t *kernel = swapped ? f_shape : g_shape;
+    if (h_shape[0] <= 0 || h_shape[1] <= 0 || kernel[0] == 0 || kernel[1] == 0)
         return NDKERN_METHOD_DIRECT;
-    return fft_is_faster(hh, hw, ker[0], ker[1], dtype, 0) ? NDKERN_METHOD_FFT
-                                                           : NDKERN_METHOD_DIRECT;
+    return fft_is_faster_for(h_shape[0], h_shape[1], kernel[0], kernel[1], dtype, 0)
+               ? NDKERN_METHOD_FFT
+               : NDKERN_METHOD_DIRECT;
 }
+
+/* ---------------------------------------------------------- entry points */
 
 static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_strides[2],
                        const void *g, const int64_t g_shape[2], const int64_t g_strides[2],
@@ -804,147 +1070,29 @@ static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_
                        int dtype, int mode, int boundary, const void *fillvalue,
                        int correlate, int method)
 {
-    if (!ndk_dtype_valid(dtype))
-        return NDKERN_EDTYPE;
-    if (mode < NDKERN_MODE_FULL || mode > NDKERN_MODE_VALID ||
-        boundary < NDKERN_BOUNDARY_FILL || boundary > NDKERN_BOUNDARY_SYMM ||
-        (correlate != 0 && correlate != 1) ||
-        method < NDKERN_METHOD_DIRECT || method > NDKERN_METHOD_AUTO)
+    if ((correlate != 0 && correlate != 1) || method < NDKERN_METHOD_DIRECT ||
+        method > NDKERN_METHOD_AUTO)
         return NDKERN_EINVAL;
-    if (method == NDKERN_METHOD_FFT && ndk_dtypes[dtype].kind == NDK_KIND_INT)
+    if (method == NDKERN_METHOD_FFT && ndk_dtype_valid(dtype) &&
+        ndk_dtypes[dtype].kind == NDK_KIND_INT)
         return NDKERN_EDTYPE;
-    const int64_t size = ndk_dtypes[dtype].size;
-    struct ndk_array fa, ga, ha;
-    int rc = ndk_array_init(&fa, f, 2, f_shape, f_strides, size, 0);
-    if (rc == NDKERN_OK)
-        rc = ndk_array_init(&ga, g, 2, g_shape, g_strides, size, 0);
-    if (rc == NDKERN_OK)
-        rc = ndk_array_init(&ha, h, 2, h_shape, h_strides, size, 1);
+    struct ndk_conv_request req = {
+        .dtype = dtype,
+        .mode = mode,
+        .boundary = boundary,
+        .correlate = correlate,
+        .fillvalue = fillvalue,
+    };
+    int rc = conv_validate(&req, f, f_shape, f_strides, g, g_shape, g_strides, h, h_shape,
+                           h_strides);
+    if (rc != NDKERN_OK || req.out.count == 0)
+        return rc;
+    struct ndk_conv_plan plan;
+    ndk_conv_geometry(&plan, &req);
+    rc = ndk_conv_choose_types(&plan, req.fillvalue);
     if (rc != NDKERN_OK)
         return rc;
-
-    /* SciPy's valid-mode rule: the larger input plays the image. */
-    int swapped = 0;
-    if (mode == NDKERN_MODE_VALID) {
-        int f_contains = f_shape[0] >= g_shape[0] && f_shape[1] >= g_shape[1];
-        int g_contains = g_shape[0] >= f_shape[0] && g_shape[1] >= f_shape[1];
-        if (!f_contains && !g_contains)
-            return NDKERN_ESHAPE;
-        swapped = !f_contains;
-    }
-    const struct ndk_array *img = swapped ? &ga : &fa, *ker = swapped ? &fa : &ga;
-    const int64_t fh = img->shape[0], fw = img->shape[1];
-    const int64_t kh = ker->shape[0], kw = ker->shape[1];
-    int64_t want[2];
-    if (mode == NDKERN_MODE_FULL) {
-        want[0] = fh + kh - 1 > 0 ? fh + kh - 1 : 0;
-        want[1] = fw + kw - 1 > 0 ? fw + kw - 1 : 0;
-    } else if (mode == NDKERN_MODE_SAME) {
-        want[0] = fh;
-        want[1] = fw;
-    } else {
-        want[0] = fh - kh + 1;
-        want[1] = fw - kw + 1;
-    }
-    if (h_shape[0] != want[0] || h_shape[1] != want[1])
-        return NDKERN_ESHAPE;
-    if (ha.count == 0)
-        return NDKERN_OK;
-    if (ndk_arrays_overlap(&ha, &fa) || ndk_arrays_overlap(&ha, &ga))
-        return NDKERN_EOVERLAP;
-    if (boundary != NDKERN_BOUNDARY_FILL && img->count == 0 && ker->count > 0)
-        return NDKERN_ESHAPE;
-
-    struct conv_plan p;
-    memset(&p, 0, sizeof p);
-    p.k = ndk_kernels();
-    p.dtype = dtype;
-    p.boundary = boundary;
-    p.is_complex = ndk_dtypes[dtype].kind == NDK_KIND_COMPLEX;
-    p.vpe = p.is_complex ? 2 : 1;
-    p.f = img->data;
-    p.fh = fh;
-    p.fw = fw;
-    p.fs0 = img->strides[0];
-    p.fs1 = img->strides[1];
-    p.kh = kh;
-    p.kw = kw;
-    p.hh = h_shape[0];
-    p.hw = h_shape[1];
-    p.h = ha.data;
-    p.hs0 = h_strides[0];
-    p.hs1 = h_strides[1];
-    if (correlate && swapped) { /* SciPy reverses the swapped correlation */
-        p.h += (p.hh - 1) * p.hs0 + (p.hw - 1) * p.hs1;
-        p.hs0 = -p.hs0;
-        p.hs1 = -p.hs1;
-    }
-
-    /* The kernel view W and the origin of P. */
-    const char *w = ker->data;
-    int64_t ws0 = ker->strides[0], ws1 = ker->strides[1];
-    int64_t half0 = (kh - 1) / 2, half1 = (kw - 1) / 2;
-    if (kh == 0 || kw == 0)
-        half0 = half1 = 0;
-    if (correlate) {
-        p.r0 = mode == NDKERN_MODE_FULL ? -(kh - 1) : mode == NDKERN_MODE_SAME ? -half0 : 0;
-        p.c0 = mode == NDKERN_MODE_FULL ? -(kw - 1) : mode == NDKERN_MODE_SAME ? -half1 : 0;
-    } else {
-        if (ker->count > 0) { /* reverse both axes by negative strides */
-            w += (kh - 1) * ws0 + (kw - 1) * ws1;
-            ws0 = -ws0;
-            ws1 = -ws1;
-        }
-        int64_t o0 = mode == NDKERN_MODE_FULL ? 0 : mode == NDKERN_MODE_SAME ? half0 : kh - 1;
-        int64_t o1 = mode == NDKERN_MODE_FULL ? 0 : mode == NDKERN_MODE_SAME ? half1 : kw - 1;
-        p.r0 = o0 - (kh - 1);
-        p.c0 = o1 - (kw - 1);
-    }
-
-    /* The packed kernel and one padded row must be allocatable sizes; a
-     * broadcast kernel of 2^48+ taps must fail here (no machine holds
-     * 2^47 bytes), not wrap a size or scan for hours. */
-    int64_t taps, kernel_bytes, row_elems;
-    if (__builtin_mul_overflow(kh, kw, &taps) ||
-        __builtin_mul_overflow(taps, 2 * 16, &kernel_bytes) ||
-        __builtin_add_overflow(p.hw + p.kw, NDK_CONV_ROW_SLACK, &row_elems) ||
-        __builtin_mul_overflow(row_elems, 2 * 16 * (STRIP_ROWS + kh), &row_elems) ||
-        kernel_bytes > (INT64_C(1) << 47) || row_elems > (INT64_C(1) << 47))
-        return NDKERN_ENOMEM;
-
-    p.ct = choose_compute_type(&p, w, ws0, ws1, fillvalue);
-    static const int ct_sizes[NDK_CT_COUNT] = {4, 8, 1, 2, 4, 8};
-    p.ct_size = ct_sizes[p.ct];
-    if (ker->count == 0)
-        return store_zeros(&p);
-
-    /* The fill value as one compute-type element (NULL: zero). */
-    if (fillvalue != NULL)
-        row_converter(&p)((const char *)fillvalue, 0, 1, p.fill);
-    int64_t pw = p.hw + p.kw - 1;
-    p.prow_len = pw * p.vpe + NDK_CONV_ROW_SLACK;
-    p.acc_len = p.hw * p.vpe + NDK_CONV_ROW_SLACK;
-    /* Real float output whose rows are contiguous, aligned arrays of the
-     * compute type needs no accumulator copy. */
-    p.direct_store = ndk_dtypes[dtype].kind == NDK_KIND_REAL && p.hs1 == p.ct_size &&
-                     p.hs0 % p.ct_size == 0 && (uintptr_t)p.h % (uintptr_t)p.ct_size == 0;
-
-    rc = method == NDKERN_METHOD_FFT ? NDKERN_OK : plan_separable(&p, w, ws0, ws1);
-    const int fft = method == NDKERN_METHOD_FFT ||
-                    (method == NDKERN_METHOD_AUTO &&
-                     fft_is_faster(p.hh, p.hw, p.kh, p.kw, dtype, p.separable));
-    if (rc == NDKERN_OK && fft)
-        rc = run_fft(&p, w, ws0, ws1, correlate);
-    if (rc == NDKERN_OK && !fft && !p.separable)
-        rc = pack_kernel(&p, w, ws0, ws1, correlate);
-    if (rc == NDKERN_OK && !fft)
-        rc = run_plan(&p);
-    free(p.w_re);
-    free(p.w_im);
-    free(p.w_col);
-    free(p.w_row);
-    free(p.fill_row);
-    return rc;
+    return execute_method(&plan, method);
 }
 
 NDKERN_API int convolve2d(const void *f, const int64_t f_shape[2], const int64_t f_strides[2],

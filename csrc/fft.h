@@ -93,6 +93,13 @@ struct ndk_fft_conv {
  * is stored) or NDKERN_EOVERFLOW (transform sizes too large). */
 int ndk_fft_correlate(const struct ndk_fft_conv *conv);
 
+/* Step 4 of a convolution (convolve.h) by FFT, for float and complex
+ * dtypes and a non-empty kernel: reads P through struct ndk_conv_padded,
+ * writes h with ndk_conv_store_row.  NDKERN_OK or NDKERN_ENOMEM (h
+ * untouched). */
+struct ndk_conv_plan;
+int ndk_conv_execute_fft(const struct ndk_conv_plan *p);
+
 /* Estimated cost, in nanoseconds on the machine the constants were measured
  * on, of ndk_fft_correlate for these sizes (for method selection). */
 double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int is_f32, int is_complex);

@@ -20,7 +20,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "convolve.h"
 #include "fft.h"
 
 /* Bytes of one lane group: transforms batched per task (16 double or 32
@@ -242,4 +242,84 @@ double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int is_f32, int is_complex
     const double columns = (double)(2 * pw + 1) * h0 * log2(h0 > 2 ? h0 : 2);
     const double rows = 3 * m0 * n1 * log2(n1 > 2 ? n1 : 2);
     return (is_f32 ? FFT_NS_F32 : FFT_NS_F64) * (columns + rows);
+}
+
+/* ------------------------------------------------ step 4 of convolve2d */
+
+static const void *padded_image_row(const void *ctx, int64_t t, void *buf)
+{
+    return ndk_conv_padded_row(ctx, t, buf);
+}
+
+static void store_segment(const void *ctx, int64_t m, int64_t n0, int64_t count,
+                          const void *values)
+{
+    const struct ndk_conv_padded *pad = ctx;
+    const struct ndk_conv_plan *p = pad->p;
+    char *dst = p->out.data + m * p->out.row_stride + n0 * p->out.col_stride;
+    const int64_t elem = p->scalars_per_element * p->scalar_bytes;
+    if (!p->is_complex) {
+        ndk_conv_store_row(p, values, NULL, count, dst, p->out.col_stride);
+        return;
+    }
+    for (int64_t n = 0; n < count; n++) /* (re, im) pairs are complex elements */
+        memcpy(dst + n * p->out.col_stride, (const char *)values + n * elem, (size_t)elem);
+}
+
+/* W (the plan's kernel view, input dtype) as contiguous compute-type
+ * values, conjugated for a complex correlation: through double, which
+ * holds float32 and float64 exactly. */
+static void *weights_of(const struct ndk_conv_plan *p)
+{
+    const int64_t kh = p->kernel.rows, kw = p->kernel.cols, vpe = p->scalars_per_element;
+    double *row = malloc((size_t)(kw * vpe) * sizeof(double));
+    char *weights = malloc((size_t)(kh * kw * vpe * p->scalar_bytes));
+    if (row == NULL || weights == NULL) {
+        free(row);
+        free(weights);
+        return NULL;
+    }
+    for (int64_t a = 0; a < kh; a++) {
+        const char *src = p->kernel.data + a * p->kernel.row_stride;
+        if (p->is_complex)
+            p->kernels->to_complex[p->dtype](src, p->kernel.col_stride, kw, row);
+        else
+            p->kernels->to_real[p->dtype](src, p->kernel.col_stride, kw, row);
+        for (int64_t i = 0; i < kw * vpe; i++) {
+            const double v = p->is_complex && p->conjugate && i % 2 ? -row[i] : row[i];
+            if (p->compute_type == NDK_CT_F32)
+                ((float *)(void *)weights)[a * kw * vpe + i] = (float)v;
+            else
+                ((double *)(void *)weights)[a * kw * vpe + i] = v;
+        }
+    }
+    free(row);
+    return weights;
+}
+
+int ndk_conv_execute_fft(const struct ndk_conv_plan *p)
+{
+    struct ndk_conv_padded pad;
+    int rc = ndk_conv_padded_init(&pad, p);
+    void *weights = rc == NDKERN_OK ? weights_of(p) : NULL;
+    if (rc == NDKERN_OK && weights == NULL)
+        rc = NDKERN_ENOMEM;
+    const struct ndk_fft_conv conv = {
+        .is_f32 = p->compute_type == NDK_CT_F32,
+        .is_complex = p->is_complex,
+        .ph = p->out.rows + p->kernel.rows - 1,
+        .pw = p->out.cols + p->kernel.cols - 1,
+        .kh = p->kernel.rows,
+        .kw = p->kernel.cols,
+        .weights = weights,
+        .image_row = padded_image_row,
+        .store_segment = store_segment,
+        .ctx = &pad,
+        .row_capacity = pad.row_len,
+    };
+    if (rc == NDKERN_OK)
+        rc = ndk_fft_correlate(&conv);
+    free(weights);
+    ndk_conv_padded_free(&pad);
+    return rc;
 }

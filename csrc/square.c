@@ -3,14 +3,21 @@
 
 /* Elements per task when the work is split across threads. */
 #define SQUARE_TASK_ELEMENTS (INT64_C(1) << 16)
+/* Elements a thread must get before another thread is started (the grain
+ * of ndk_threads_for): at least four tasks, 2^18 elements, so that short
+ * arrays stay on the calling thread. */
+#define SQUARE_THREAD_GRAIN (4 * SQUARE_TASK_ELEMENTS)
 
+/* What every task reads. */
 struct square_job {
-    struct ndk_loop loop;
-    char *out, *x;
-    int64_t count;
-    void (*kernel)(const char *, int64_t, char *, int64_t, int64_t);
+    struct ndk_loop loop;        /* the normalised loop over (out, x) */
+    char *out, *x;               /* the arrays' data pointers */
+    int64_t count;               /* elements in all */
+    void (*kernel)(const char *x, int64_t x_stride, char *out, int64_t out_stride,
+                   int64_t n);   /* the dtype's square kernel for this machine */
 };
 
+/* One inner run of n elements. */
 static void square_run(void *ctx, char *out, char *x, int64_t n)
 {
     const struct square_job *job = ctx;
@@ -18,13 +25,15 @@ static void square_run(void *ctx, char *out, char *x, int64_t n)
     job->kernel(x, job->loop.strides[1][inner], out, job->loop.strides[0][inner], n);
 }
 
+/* Elements [task * SQUARE_TASK_ELEMENTS, + SQUARE_TASK_ELEMENTS) in the
+ * loop's order. */
 static void square_task(void *ctx, int64_t task, int worker)
 {
     struct square_job *job = ctx;
     (void)worker;
-    int64_t begin = task * SQUARE_TASK_ELEMENTS;
-    int64_t end = begin + SQUARE_TASK_ELEMENTS < job->count ? begin + SQUARE_TASK_ELEMENTS
-                                                             : job->count;
+    const int64_t begin = task * SQUARE_TASK_ELEMENTS;
+    const int64_t end = job->count - begin < SQUARE_TASK_ELEMENTS ? job->count
+                                                                   : begin + SQUARE_TASK_ELEMENTS;
     ndk_loop_run(&job->loop, job->out, job->x, begin, end, square_run, job);
 }
 
@@ -46,15 +55,16 @@ NDKERN_API int square_array(const void *x, const int64_t *x_strides, void *out,
     if (ndk_arrays_overlap(&xa, &oa) && !ndk_arrays_identical(&xa, &oa))
         return NDKERN_EOVERLAP;
 
-    struct square_job job;
+    struct square_job job = {
+        .out = oa.data,
+        .x = xa.data,
+        .count = oa.count,
+        .kernel = ndk_kernels()->square[dtype],
+    };
     ndk_loop_init(&job.loop, ndim, shape, out_strides, x_strides, 2);
-    job.out = oa.data;
-    job.x = xa.data;
-    job.count = oa.count;
-    job.kernel = ndk_kernels()->square[dtype];
 
-    int64_t ntasks = (job.count + SQUARE_TASK_ELEMENTS - 1) / SQUARE_TASK_ELEMENTS;
-    int nthreads = ndk_threads_for(job.count, 4 * SQUARE_TASK_ELEMENTS);
+    const int64_t ntasks = (job.count + SQUARE_TASK_ELEMENTS - 1) / SQUARE_TASK_ELEMENTS;
+    const int nthreads = ndk_threads_for(job.count, SQUARE_THREAD_GRAIN);
     if (nthreads == 1)
         ndk_loop_run(&job.loop, job.out, job.x, 0, job.count, square_run, &job);
     else
