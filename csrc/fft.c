@@ -5,16 +5,8 @@
 #include "internal.h"
 #include "fft.h"
 
-#define T float
-#define FFT_NAME(x) x##_f32
-#include "fft_passes.inc"
-#undef T
-#undef FFT_NAME
-#define T double
-#define FFT_NAME(x) x##_f64
-#include "fft_passes.inc"
-#undef T
-#undef FFT_NAME
+#define FFT_TEMPLATE "fft_passes.inc"
+#include "fft_instantiate.inc"
 
 /* Lengths above this are never planned (products of sizes stay in int64). */
 #define FFT_MAX_LENGTH (INT64_C(1) << 62)

@@ -62,16 +62,8 @@ struct fft2d {
     int nspaces;
 };
 
-#define T float
-#define FFT_NAME(x) x##_f32
-#include "fft_convolve.inc"
-#undef T
-#undef FFT_NAME
-#define T double
-#define FFT_NAME(x) x##_f64
-#include "fft_convolve.inc"
-#undef T
-#undef FFT_NAME
+#define FFT_TEMPLATE "fft_convolve.inc"
+#include "fft_instantiate.inc"
 
 /* The passes as tasks for ndk_parallel_for. */
 enum fft_pass { PASS_IMAGE_ROWS, PASS_IMAGE_COLUMNS, PASS_KERNEL_COLUMNS, PASS_MIDDLE,
