@@ -78,13 +78,13 @@ NDK_FOR_EACH_DTYPE(NDK_DEFINE_ACCESS)
 /* A validated strided array.  `lo`/`hi` bound the bytes it touches:
  * [data + lo, data + hi), empty when count == 0. */
 struct ndk_array {
-    char *data;
-    int ndim;
+    char *data;                     /* element zero */
+    int ndim;                       /* axes, 0 to NDKERN_MAX_NDIM */
     int64_t count;                  /* number of elements */
-    int64_t itemsize;
+    int64_t itemsize;               /* bytes per element */
     int64_t lo, hi;                 /* byte range touched, relative to data */
-    const int64_t *shape;
-    const int64_t *strides;
+    const int64_t *shape;           /* the caller's extents (not copied) */
+    const int64_t *strides;         /* the caller's strides, bytes (not copied) */
 };
 
 /* Validates pointer, ndim, shape and strides; fills `a`.  `is_output` also
@@ -100,24 +100,60 @@ int ndk_arrays_overlap(const struct ndk_array *a, const struct ndk_array *b);
 /* Whether two arrays are exactly the same elements in the same order. */
 int ndk_arrays_identical(const struct ndk_array *a, const struct ndk_array *b);
 
+static inline int64_t ndk_abs64(int64_t v)
+{
+    return v < 0 ? -v : v;
+}
+
 /* Dimensions normalised for a loop over up to two operands: unit axes
- * dropped, axes ordered by decreasing |stride| of operand 0, contiguous
- * neighbours merged.  The last axis is the inner loop. */
+ * dropped, axes ordered by decreasing |stride| of operand 0 (then operand
+ * 1; ties keep their order), contiguous neighbours merged.  The last axis
+ * is the inner loop; a single element is one axis of extent 1. */
 struct ndk_loop {
-    int ndim;
+    int ndim;                       /* axes kept, >= 1 */
     int64_t offset[2];              /* bytes from each base to index zero */
-    int64_t shape[NDKERN_MAX_NDIM];
-    int64_t strides[2][NDKERN_MAX_NDIM];
+    int64_t shape[NDKERN_MAX_NDIM]; /* extent of each axis, > 1 but for a single element */
+    int64_t strides[2][NDKERN_MAX_NDIM]; /* bytes per step of each axis, per operand */
 };
+
+/* For an elementwise loop, where the order of elements does not matter: an
+ * axis every operand walks backwards is also reversed (offset then moves
+ * each base to the axis's last element). */
 void ndk_loop_init(struct ndk_loop *loop, int ndim, const int64_t *shape,
                    const int64_t *strides0, const int64_t *strides1,
                    int noperands);
+
+/* For one operand whose logical order matters (a reduction's order is part
+ * of its result): no axis is reversed, so offset is 0 and the element with
+ * flat index i of the loop is the i-th in the order defined by the axes. */
+void ndk_loop_init_ordered(struct ndk_loop *loop, int ndim, const int64_t *shape,
+                           const int64_t *strides);
 
 /* Calls fn(ctx, p0, p1, n) for each inner run of elements with flat
  * indices in [begin, end) of the normalised loop. */
 typedef void (*ndk_run_fn)(void *ctx, char *p0, char *p1, int64_t n);
 void ndk_loop_run(const struct ndk_loop *loop, char *base0, char *base1,
                   int64_t begin, int64_t end, ndk_run_fn fn, void *ctx);
+
+/* A multi-index walking `shape` in C order (the last axis fastest), with
+ * the byte offsets it stands for in up to two operands. */
+struct ndk_odometer {
+    int ndim;
+    const int64_t *shape;           /* extents, each >= 1 */
+    const int64_t *strides[2];      /* bytes per step of each axis, per operand */
+    int64_t index[NDKERN_MAX_NDIM]; /* the position */
+    int64_t offset[2];              /* bytes from index zero to it, per operand */
+};
+
+/* Starts o at the position with flat (C order) index `flat` < the product
+ * of shape.  strides1 may be NULL for a single operand (offset[1] then
+ * repeats offset[0]).  ndim 0 is one position. */
+void ndk_odometer_init(struct ndk_odometer *o, int ndim, const int64_t *shape,
+                       const int64_t *strides0, const int64_t *strides1, int64_t flat);
+
+/* Steps to the next position in C order; after the last one, back to
+ * index zero (offsets 0). */
+void ndk_odometer_next(struct ndk_odometer *o);
 
 /* ----------------------------------------------------------------- threads */
 

@@ -48,7 +48,8 @@ extern "C" {
 /* Largest accepted `ndim` (NumPy 2 allows 64 dimensions too). */
 #define NDKERN_MAX_NDIM 64
 
-/* Return codes.  ndkern_strerror() describes each. */
+/* Return codes.  ndkern_strerror() describes each, ndkern_status_name()
+ * names it. */
 enum ndkern_status {
     NDKERN_OK = 0,
     NDKERN_EINVAL = -1,    /* bad pointer, ndim, extent, stride, mode or boundary */
@@ -269,6 +270,10 @@ NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t
  * generic text). */
 NDKERN_API const char *ndkern_strerror(int code);
 
+/* The name of `code`'s enum constant, e.g. "NDKERN_EINVAL" for -1 (static
+ * storage); "NDKERN_UNKNOWN" for a value that is not a code, never NULL. */
+NDKERN_API const char *ndkern_status_name(int code);
+
 /* The library version as "MAJOR.MINOR.PATCH" (static storage). */
 NDKERN_API const char *ndkern_version(void);
 
@@ -291,10 +296,15 @@ NDKERN_API int ndkern_get_num_threads(void);
  * The instruction-set level of the kernels in use: "baseline", "avx2"
  * (AVX2 + FMA) or "avx512" (AVX-512F + AVX2 + FMA), as static storage.  It
  * is chosen once, on first use: the best level the CPU and operating system
- * run.  The environment variable NDKERN_SIMD=baseline|avx2|avx512 caps it
- * (NDKERN_SIMD=avx2 on an AVX-512 machine gives avx2, on a machine without
- * AVX2 baseline; an unknown value caps nothing).  Sums and integer results
- * are bit-identical at every level; float convolutions are bit-identical
+ * run, capped by the environment variable NDKERN_SIMD (read then) when it
+ * names one of those levels exactly: NDKERN_SIMD=avx2 on an AVX-512 machine
+ * gives avx2, NDKERN_SIMD=baseline gives baseline.  Any other value caps
+ * nothing and is not an error: an unknown or empty name (NDKERN_SIMD=AVX2,
+ * NDKERN_SIMD=sse4) as well as a level this machine does not run
+ * (NDKERN_SIMD=avx512 on an AVX2 machine gives avx2, NDKERN_SIMD=avx2 on a
+ * machine without AVX2 baseline); compare this function's result with the
+ * value set to see that it was not honoured.  Sums and integer results are
+ * bit-identical at every level; float convolutions are bit-identical
  * between avx2 and avx512.
  */
 NDKERN_API const char *ndkern_simd_level(void);

@@ -475,23 +475,6 @@ static inline int fz_value_ok(int dt, const unsigned char *got, const struct ref
 
 /* ------------------------------------------------------------ statuses */
 
-static inline const char *fz_status_name(int rc)
-{
-    static char text[32];
-    switch (rc) {
-    case NDKERN_OK: return "OK";
-    case NDKERN_EINVAL: return "EINVAL";
-    case NDKERN_EDTYPE: return "EDTYPE";
-    case NDKERN_ESHAPE: return "ESHAPE";
-    case NDKERN_EOVERLAP: return "EOVERLAP";
-    case NDKERN_ENOMEM: return "ENOMEM";
-    case NDKERN_EOVERFLOW: return "EOVERFLOW";
-    default:
-        snprintf(text, sizeof text, "%d", rc);
-        return text;
-    }
-}
-
 /* Expectations: one status, or any error (FZ_ANY_ERROR), or either OK or
  * one error (accept_ok). */
 #define FZ_ANY_ERROR 1
@@ -501,12 +484,30 @@ struct fz_expect {
     int accept_ok;       /* OK is acceptable too */
 };
 
+/* FZ_ANY_ERROR accepts any documented error code. */
 static inline int fz_status_ok(struct fz_expect e, int rc)
 {
     if (rc == e.status || (e.accept_ok && rc == NDKERN_OK))
         return 1;
-    return e.status == FZ_ANY_ERROR && rc < 0 && ndkern_strerror(rc) != NULL;
+    return e.status == FZ_ANY_ERROR && rc < 0 &&
+           strcmp(ndkern_status_name(rc), "NDKERN_UNKNOWN") != 0;
 }
+
+/* The status against the expectation; `hostile` is the enum fz_hostility
+ * (or a target's own kind) injected, or -1; the printf-style rest describes
+ * the call in the failure message. */
+#define FZ_CHECK_STATUS(expect, rc, hostile, ...)                                      \
+    do {                                                                              \
+        if (!fz_status_ok((expect), (rc))) {                                          \
+            fprintf(stderr, "\nFUZZ STATUS MISMATCH: ");                              \
+            fprintf(stderr, __VA_ARGS__);                                             \
+            FZ_CHECK(0, "status %d %s, expected %s%s (hostile case %d)", (rc),         \
+                     ndkern_status_name(rc),                                          \
+                     (expect).status == FZ_ANY_ERROR ? "any error"                    \
+                                                     : ndkern_status_name((expect).status), \
+                     (expect).accept_ok ? " or OK" : "", (hostile));                  \
+        }                                                                             \
+    } while (0)
 
 /* ------------------------------------------------------------ hostility */
 
@@ -547,12 +548,170 @@ static inline int fz_overflowing_layout(struct fz_input *in, int ndim, int64_t *
     return NDKERN_EOVERFLOW;
 }
 
-/* A dtype code outside the enum. */
-static inline int fz_bad_dtype(struct fz_input *in)
+#define FZ_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
+
+/* Dtype codes outside the enum, and ndim values outside 0 .. NDKERN_MAX_NDIM. */
+static const int fz_bad_dtypes[] = {-1, REF_NDTYPES, REF_NDTYPES + 1, 255, -128, INT32_MAX,
+                                    INT32_MIN};
+static const int fz_bad_ndims[] = {-1, NDKERN_MAX_NDIM + 1, INT32_MIN, INT32_MAX};
+
+/*
+ * The arguments of one call, as the target will pass them, so that
+ * fz_spoil can make one of them hostile.  Each array argument points to the
+ * target's own variables: its data pointer, its shape (heap, exactly ndim
+ * extents; NULL when the call has no shape argument that describes it) and
+ * its strides (heap, exactly ndim; the variable may hold NULL where the call
+ * allows it).  Arrays may share one shape variable.
+ */
+struct fz_arg_array {
+    const struct fz_array *array;
+    void **data;
+    int64_t **shape;
+    int64_t **strides;
+};
+
+/* An integer argument, its wrong values and the status a wrong one gives. */
+struct fz_arg_code {
+    int *value;
+    const int *bad;
+    int nbad;
+    struct fz_expect expect;
+};
+
+#define FZ_MAX_CODES 4
+
+struct fz_call {
+    struct fz_arg_array arrays[FZ_MAX_BUFFERS];
+    int narrays;
+    int output;                 /* index of the output in arrays */
+    struct fz_arg_code codes[FZ_MAX_CODES];
+    int ncodes;
+    int valid;                  /* the arguments are right: each error is certain */
+};
+
+/* A heap copy of n extents or strides, of exactly n entries (at least one),
+ * so that AddressSanitizer catches a read past them. */
+static inline int64_t *fz_heap_copy(const int64_t *values, int n)
 {
-    static const int bad[] = {-1, REF_NDTYPES, REF_NDTYPES + 1, 255, -128, INT32_MAX,
-                              INT32_MIN};
-    return bad[fz_below(in, sizeof bad / sizeof bad[0])];
+    int64_t *copy = malloc((size_t)(n > 0 ? n : 1) * sizeof *copy);
+    if (copy == NULL)
+        abort();
+    memcpy(copy, values, (size_t)n * sizeof *copy);
+    return copy;
+}
+
+/* Frees the shape and strides variables of the call (each once). */
+static inline void fz_call_free(const struct fz_call *call)
+{
+    for (int i = 0; i < call->narrays; i++) {
+        const struct fz_arg_array *a = &call->arrays[i];
+        if (a->shape != NULL) {
+            free(*a->shape);
+            *a->shape = NULL;
+        }
+        free(*a->strides);
+        *a->strides = NULL;
+    }
+}
+
+/* The kinds of hostile argument fz_spoil injects. */
+enum fz_hostility {
+    FZ_NULL_DATA,        /* a NULL data pointer (an error only with elements) */
+    FZ_BAD_CODE,         /* a dtype, ndim, nreduce, mode ... out of range      */
+    FZ_NEGATIVE_EXTENT,  /* -1 or INT64_MIN in a shape                         */
+    FZ_ZERO_OUT_STRIDE,  /* output stride 0 on an axis of extent > 1           */
+    FZ_OVERFLOW,         /* an overflowing element count or byte span          */
+    FZ_NULL_SHAPE,       /* a NULL shape array with ndim > 0                   */
+    FZ_NULL_STRIDES,     /* a NULL strides array with ndim > 0                 */
+    FZ_HOSTILITIES
+};
+
+/* Sets a zero stride on the first output axis of extent > 1. */
+static inline int fz_zero_out_stride(const struct fz_call *call)
+{
+    const struct fz_arg_array *out = &call->arrays[call->output];
+    if (out->array->count == 0 || *out->strides == NULL)
+        return 0;
+    for (int i = 0; i < out->array->ndim; i++)
+        if (out->array->shape[i] > 1) {
+            (*out->strides)[i] = 0;
+            return 1;
+        }
+    return 0;
+}
+
+/* Frees and NULLs one shape or strides argument of an array with axes. */
+static inline int fz_null_argument(int64_t **argument, int ndim)
+{
+    if (argument == NULL || *argument == NULL || ndim == 0)
+        return 0;
+    free(*argument);
+    *argument = NULL;
+    return 1;
+}
+
+/*
+ * Makes one argument of `call` hostile as `kind` says (the array or code
+ * chosen by the input) and sets *expect to what the library must return.
+ * When the call was otherwise wrong (call->valid == 0) only "an error" is
+ * certain, except for a bad code's own expectation.  Returns `kind`, or -1
+ * (nothing changed) when the call has no argument that kind applies to.
+ */
+static inline int fz_spoil(struct fz_input *in, const struct fz_call *call, int kind,
+                           struct fz_expect *expect)
+{
+    const struct fz_arg_array *a = &call->arrays[fz_below(in, call->narrays)];
+    const int ndim = a->array->ndim;
+    const struct fz_expect fault = {call->valid ? NDKERN_EINVAL : FZ_ANY_ERROR, 0};
+    int applies = 1;
+    switch (kind) {
+    case FZ_NULL_DATA:
+        *a->data = NULL;
+        if (a->array->count == 0)
+            return kind;   /* no elements: a NULL pointer is allowed */
+        break;
+    case FZ_BAD_CODE: {
+        const struct fz_arg_code *code = &call->codes[fz_below(in, call->ncodes)];
+        *code->value = code->bad[fz_below(in, code->nbad)];
+        *expect = code->expect;
+        return kind;
+    }
+    case FZ_NEGATIVE_EXTENT:
+        applies = a->shape != NULL && ndim > 0;
+        if (applies)
+            (*a->shape)[fz_below(in, ndim)] = fz_chance(in, 50) ? -1 : INT64_MIN;
+        break;
+    case FZ_ZERO_OUT_STRIDE:
+        applies = fz_zero_out_stride(call);
+        break;
+    case FZ_OVERFLOW:
+        if (a->shape == NULL || *a->shape == NULL || *a->strides == NULL || ndim < 2)
+            return -1;
+        expect->status = fz_overflowing_layout(in, ndim, *a->shape, *a->strides,
+                                               a->array->itemsize);
+        expect->status = call->valid ? expect->status : FZ_ANY_ERROR;
+        expect->accept_ok = 0;
+        return kind;
+    case FZ_NULL_SHAPE:
+        applies = fz_null_argument(a->shape, ndim);
+        break;
+    default:
+        applies = fz_null_argument(a->strides, ndim);
+        break;
+    }
+    if (!applies)
+        return -1;
+    *expect = fault;
+    return kind;
+}
+
+/* For 12% of the inputs, one hostile argument of any kind (fz_spoil). */
+static inline int fz_maybe_spoil(struct fz_input *in, const struct fz_call *call,
+                                 struct fz_expect *expect)
+{
+    if (!fz_chance(in, 12))
+        return -1;
+    return fz_spoil(in, call, (int)fz_below(in, FZ_HOSTILITIES), expect);
 }
 
 /* ------------------------------------------------------------ set-up */

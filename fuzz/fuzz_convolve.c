@@ -251,76 +251,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else if (overlap)
         expect = (struct fz_expect){FZ_ANY_ERROR, 0};
 
-    /* The arguments, in heap arrays of exactly two entries. */
-    int64_t *arg_shape[3], *arg_strides[3];
+    /* The arguments as passed, in heap arrays of exactly two entries. */
     struct fz_array *arrays[3] = {&c.f, &c.g, &c.h};
+    int64_t *arg_shape[3], *arg_strides[3];
+    void *ptr[3];
     for (int i = 0; i < 3; i++) {
-        arg_shape[i] = malloc(2 * sizeof(int64_t));
-        arg_strides[i] = malloc(2 * sizeof(int64_t));
-        memcpy(arg_shape[i], arrays[i]->shape, 2 * sizeof(int64_t));
-        memcpy(arg_strides[i], arrays[i]->strides, 2 * sizeof(int64_t));
+        arg_shape[i] = fz_heap_copy(arrays[i]->shape, 2);
+        arg_strides[i] = fz_heap_copy(arrays[i]->strides, 2);
+        ptr[i] = arrays[i]->data;
     }
-    const void *ptr[3] = {c.f.data, c.g.data, c.h.data};
     int arg_dtype = c.dt, arg_mode = c.mode, arg_boundary = c.boundary;
+    static const int bad_codes[] = {-1, 3, 4, INT32_MIN, INT32_MAX};
+    const struct fz_expect fault = {base == NDKERN_OK ? NDKERN_EINVAL : FZ_ANY_ERROR, 0};
+    struct fz_call call = {
+        .narrays = 3,
+        .output = 2,
+        /* The dtype is checked first: its error is certain in any call. */
+        .codes = {{.value = &arg_dtype, .bad = fz_bad_dtypes, .nbad = FZ_COUNT(fz_bad_dtypes),
+                   .expect = {NDKERN_EDTYPE, 0}},
+                  {.value = &arg_mode, .bad = bad_codes, .nbad = FZ_COUNT(bad_codes),
+                   .expect = fault},
+                  {.value = &arg_boundary, .bad = bad_codes, .nbad = FZ_COUNT(bad_codes),
+                   .expect = fault}},
+        .ncodes = 3,
+        .valid = base == NDKERN_OK,
+    };
+    for (int i = 0; i < 3; i++)
+        call.arrays[i] = (struct fz_arg_array){.array = arrays[i], .data = &ptr[i],
+                                               .shape = &arg_shape[i],
+                                               .strides = &arg_strides[i]};
 
-    int hostile = fz_chance(&in, 12) ? (int)fz_below(&in, 11) : -1;
-    const int bad_codes[] = {-1, 3, 4, INT32_MIN, INT32_MAX};
-    int target = (int)fz_below(&in, 3);
-    struct fz_expect fault = {base == NDKERN_OK ? NDKERN_EINVAL : FZ_ANY_ERROR, 0};
-    switch (hostile) {
-    case 0:
-        ptr[target] = NULL;
-        if (arrays[target]->count > 0)
-            expect = fault;
-        break;
-    case 1:
-        arg_dtype = fz_bad_dtype(&in);
-        expect = (struct fz_expect){NDKERN_EDTYPE, 0};
-        break;
-    case 2:
-        arg_mode = bad_codes[fz_below(&in, 5)];
-        expect = fault;
-        break;
-    case 3:
-        arg_boundary = bad_codes[fz_below(&in, 5)];
-        expect = fault;
-        break;
-    case 4:
-        arg_shape[target][fz_below(&in, 2)] = fz_chance(&in, 50) ? -1 : INT64_MIN;
-        expect = fault;
-        break;
-    case 5:
-        for (int i = 0; i < 2 && c.h.count > 0; i++)
-            if (h_shape[i] > 1) {
-                arg_strides[2][i] = 0;
-                expect = fault;
-                break;
-            }
-        break;
-    case 6:
-        fz_overflowing_layout(&in, 2, arg_shape[target], arg_strides[target], itemsize);
-        expect = (struct fz_expect){base == NDKERN_OK ? NDKERN_EOVERFLOW : FZ_ANY_ERROR, 0};
-        break;
-    case 7:
-        free(arg_shape[target]);
-        arg_shape[target] = NULL;
-        expect = fault;
-        break;
-    case 8:
-        free(arg_strides[target]);
-        arg_strides[target] = NULL;
-        expect = fault;
-        break;
-    case 9:
-    case 10:
+    /* Hostile arguments: one of fz_spoil's kinds, or inputs too large for
+     * any machine (huge_broadcast). */
+    enum { HUGE_BROADCAST = FZ_HOSTILITIES };
+    int hostile = fz_chance(&in, 12) ? (int)fz_below(&in, HUGE_BROADCAST + 1) : -1;
+    if (hostile == HUGE_BROADCAST) {
         if (huge_broadcast(&in, &c, base, arg_shape[0], arg_strides[0], arg_shape[1],
                            arg_strides[1], arg_shape[2], &arg_mode))
             expect = (struct fz_expect){FZ_ANY_ERROR, 0};
         else
             hostile = -1;
-        break;
-    default:
-        break;
+    } else if (hostile >= 0) {
+        hostile = fz_spoil(&in, &call, hostile, &expect);
     }
 
     /* 0: convolve2d / ndkern_correlate2d, else ndkern_convolve2d_method
@@ -331,9 +303,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (c.numeric != FZ_EXACT)
             c.numeric = FZ_UNCHECKED;
     }
-    if (method - 1 == NDKERN_METHOD_FFT && ref_is_int(c.dt) && hostile != 1)
-        expect = (struct fz_expect){hostile == 2 || hostile == 3 ? FZ_ANY_ERROR
-                                                                 : NDKERN_EDTYPE, 0};
+    if (method - 1 == NDKERN_METHOD_FFT && ref_is_int(c.dt)) /* checked before the rest */
+        expect = (struct fz_expect){NDKERN_EDTYPE, 0};
     fz_snapshot(&w);
     int (*function)(const void *, const int64_t *, const int64_t *, const void *,
                     const int64_t *, const int64_t *, void *, const int64_t *,
@@ -341,28 +312,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         c.correlate ? ndkern_correlate2d : convolve2d;
     int rc = method == 0
                  ? function(ptr[0], arg_shape[0], arg_strides[0], ptr[1], arg_shape[1],
-                            arg_strides[1], (void *)(uintptr_t)ptr[2], arg_shape[2],
-                            arg_strides[2], arg_dtype, arg_mode, arg_boundary, c.fill)
+                            arg_strides[1], ptr[2], arg_shape[2], arg_strides[2], arg_dtype,
+                            arg_mode, arg_boundary, c.fill)
                  : ndkern_convolve2d_method(ptr[0], arg_shape[0], arg_strides[0], ptr[1],
-                                            arg_shape[1], arg_strides[1],
-                                            (void *)(uintptr_t)ptr[2], arg_shape[2],
+                                            arg_shape[1], arg_strides[1], ptr[2], arg_shape[2],
                                             arg_strides[2], arg_dtype, arg_mode, arg_boundary,
                                             c.fill, c.correlate, method - 1);
-    FZ_CHECK(fz_status_ok(expect, rc), "status %s, expected %s%s (hostile case %d; f %" PRId64
-             "x%" PRId64 ", g %" PRId64 "x%" PRId64 ", h %" PRId64 "x%" PRId64 ")",
-             fz_status_name(rc), fz_status_name(expect.status),
-             expect.accept_ok ? " or OK" : "", hostile, f_shape[0], f_shape[1], g_shape[0],
-             g_shape[1], h_shape[0], h_shape[1]);
-    if (rc == NDKERN_OK && hostile < 9) {
+    FZ_CHECK_STATUS(expect, rc, hostile, "%s %s mode %d boundary %d method %d; f %" PRId64
+                    "x%" PRId64 ", g %" PRId64 "x%" PRId64 ", h %" PRId64 "x%" PRId64 "\n",
+                    fz_case, ref_dtypes[c.dt].name, c.mode, c.boundary, method - 1, f_shape[0],
+                    f_shape[1], g_shape[0], g_shape[1], h_shape[0], h_shape[1]);
+    if (rc == NDKERN_OK && hostile != HUGE_BROADCAST) {
         check_results(&w, &c);
         fz_mark_written(&w, &c.h);
     }
     fz_check_untouched(&w, rc == NDKERN_OK ? "after success" : "after an error");
 
-    for (int i = 0; i < 3; i++) {
-        free(arg_shape[i]);
-        free(arg_strides[i]);
-    }
+    fz_call_free(&call);
     free(c.fill);
     fz_free(&w);
     return 0;

@@ -5,65 +5,10 @@
  * reversed, and for the input also broadcast and self-overlapping; every
  * dtype and value class; outputs in their own buffer, in place, or
  * overlapping the input; and now and then one hostile argument.  Results
- * must equal ref_square bit for bit (NaN payloads aside; a complex component
- * may come from one fused multiply-add, as numpy.square's may).
+ * must pass ref_square_ok: ref_square's bits (NaN payloads aside; a complex
+ * component may come from one fused multiply-add, as numpy.square's may).
  */
 #include "fuzz.h"
-
-/* Same bits, except that any NaN equals any NaN. */
-static int same_float(float a, float b)
-{
-    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
-}
-
-static int same_double(double a, double b)
-{
-    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
-}
-
-/* ndkern.h: "exactly as numpy.square", whose SIMD loops may fuse one
- * multiply-add per component (as test_square.c): re is a*a - b*b,
- * fma(a, a, -(b*b)) or fma(-b, b, a*a); im is a*b + b*a or fma(a, b, b*a). */
-static int complex_square_ok(int dt, const unsigned char *in, const unsigned char *got)
-{
-    if (dt == NDKERN_COMPLEX64) {
-        float v[2], g[2];
-        memcpy(v, in, 8);
-        memcpy(g, got, 8);
-        float a = v[0], b = v[1];
-        return (same_float(g[0], a * a - b * b) || same_float(g[0], fmaf(a, a, -(b * b))) ||
-                same_float(g[0], fmaf(-b, b, a * a))) &&
-               (same_float(g[1], a * b + b * a) || same_float(g[1], fmaf(a, b, b * a)));
-    }
-    double v[2], g[2];
-    memcpy(v, in, 16);
-    memcpy(g, got, 16);
-    double a = v[0], b = v[1];
-    return (same_double(g[0], a * a - b * b) || same_double(g[0], fma(a, a, -(b * b))) ||
-            same_double(g[0], fma(-b, b, a * a))) &&
-           (same_double(g[1], a * b + b * a) || same_double(g[1], fma(a, b, b * a)));
-}
-
-/* Whether `got` is the square of `in`: bit for bit (NaN payloads aside). */
-static int square_ok(int dt, const unsigned char *in, const unsigned char *got)
-{
-    unsigned char want[16];
-    ref_square(dt, in, want);
-    if (ref_is_int(dt))
-        return memcmp(got, want, (size_t)ref_dtypes[dt].size) == 0;
-    if (ref_is_complex(dt))
-        return complex_square_ok(dt, in, got);
-    if (dt == NDKERN_FLOAT32) {
-        float g, w;
-        memcpy(&g, got, 4);
-        memcpy(&w, want, 4);
-        return same_float(g, w);
-    }
-    double g, w;
-    memcpy(&g, got, 8);
-    memcpy(&w, want, 8);
-    return same_double(g, w);
-}
 
 static void check_results(const struct fz_world *w, const struct fz_array *x,
                           const struct fz_array *out, int dt)
@@ -74,7 +19,7 @@ static void check_results(const struct fz_world *w, const struct fz_array *x,
     do {
         const unsigned char *src = fz_in_snapshot(w, x->buf, fz_at(x, index));
         const unsigned char *got = fz_at(out, index);
-        if (!square_ok(dt, src, got)) {
+        if (!ref_square_ok(dt, src, got)) {
             char got_text[128], src_text[128];
             fz_format(got_text, sizeof got_text, dt, got);
             fz_format(src_text, sizeof src_text, dt, src);
@@ -118,104 +63,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     fz_fill(&x, dt, (enum fz_style)fz_below(&in, FZ_NSTYLES), LDBL_MAX);
 
-    /* The arguments, in heap arrays of exactly ndim entries so that reading
-     * past them is caught. */
-    size_t args = (size_t)(ndim > 0 ? ndim : 1) * sizeof(int64_t);
-    int64_t *arg_shape = malloc(args), *x_strides = malloc(args), *out_strides = malloc(args);
-    memcpy(arg_shape, shape, (size_t)ndim * sizeof(int64_t));
-    memcpy(x_strides, x.strides, (size_t)ndim * sizeof(int64_t));
-    memcpy(out_strides, out.strides, (size_t)ndim * sizeof(int64_t));
-    const void *x_ptr = x.data;
-    void *out_ptr = out.data;
+    /* The arguments as passed, in heap arrays of exactly ndim entries. */
+    int64_t *arg_shape = fz_heap_copy(shape, ndim);
+    int64_t *x_strides = fz_heap_copy(x.strides, ndim);
+    int64_t *out_strides = fz_heap_copy(out.strides, ndim);
+    void *x_ptr = x.data, *out_ptr = out.data;
     int arg_ndim = ndim, arg_dtype = dt;
+    const struct fz_call call = {
+        .arrays = {{.array = &x, .data = &x_ptr, .shape = &arg_shape, .strides = &x_strides},
+                   {.array = &out, .data = &out_ptr, .shape = &arg_shape,
+                    .strides = &out_strides}},
+        .narrays = 2,
+        .output = 1,
+        .codes = {{.value = &arg_dtype, .bad = fz_bad_dtypes, .nbad = FZ_COUNT(fz_bad_dtypes),
+                   .expect = {NDKERN_EDTYPE, 0}},
+                  {.value = &arg_ndim, .bad = fz_bad_ndims, .nbad = FZ_COUNT(fz_bad_ndims),
+                   .expect = {NDKERN_EINVAL, 0}}},
+        .ncodes = 2,
+        .valid = 1,
+    };
 
     struct fz_expect expect = {NDKERN_OK, 0};
     if (out.count > 0 && placement != IN_PLACE && fz_ranges_meet(&x, &out))
         expect = (struct fz_expect){NDKERN_EOVERLAP, 1}; /* OK only if disjoint in fact */
-
-    int hostile = fz_chance(&in, 12) ? (int)fz_below(&in, 8) : -1;
-    const int bad_ndims[] = {-1, NDKERN_MAX_NDIM + 1, INT32_MIN, INT32_MAX};
-    switch (hostile) {
-    case 0:
-        x_ptr = NULL;
-        expect = (struct fz_expect){x.count > 0 ? NDKERN_EINVAL : NDKERN_OK, 0};
-        break;
-    case 1:
-        out_ptr = NULL;
-        expect = (struct fz_expect){out.count > 0 ? NDKERN_EINVAL : NDKERN_OK, 0};
-        break;
-    case 2:
-        arg_dtype = fz_bad_dtype(&in);
-        expect = (struct fz_expect){NDKERN_EDTYPE, 0};
-        break;
-    case 3:
-        arg_ndim = bad_ndims[fz_below(&in, 4)];
-        expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        break;
-    case 4:
-        if (ndim > 0) {
-            arg_shape[fz_below(&in, ndim)] = fz_chance(&in, 50) ? -1 : INT64_MIN;
-            expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        } else {
-            hostile = -1;
-        }
-        break;
-    case 5: /* a zero output stride on an axis of extent > 1 */
-        hostile = -1;
-        for (int i = 0; i < ndim && out.count > 0; i++)
-            if (shape[i] > 1) {
-                out_strides[i] = 0;
-                expect = (struct fz_expect){NDKERN_EINVAL, 0};
-                hostile = 5;
-                break;
-            }
-        break;
-    case 6:
-        if (ndim >= 2)
-            expect = (struct fz_expect){
-                fz_overflowing_layout(&in, ndim, arg_shape,
-                                      fz_chance(&in, 50) ? x_strides : out_strides, itemsize),
-                0};
-        else
-            hostile = -1;
-        break;
-    case 7:
-        if (ndim > 0) {
-            int which = (int)fz_below(&in, 3);
-            if (which == 0) {
-                free(arg_shape);
-                arg_shape = NULL;
-            } else if (which == 1) {
-                free(x_strides);
-                x_strides = NULL;
-            } else {
-                free(out_strides);
-                out_strides = NULL;
-            }
-            expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        } else {
-            hostile = -1;
-        }
-        break;
-    default:
-        break;
-    }
+    int hostile = fz_maybe_spoil(&in, &call, &expect);
 
     fz_snapshot(&w);
     int rc = square_array(x_ptr, x_strides, out_ptr, out_strides, arg_ndim, arg_shape,
                           arg_dtype);
-    FZ_CHECK(fz_status_ok(expect, rc), "status %s, expected %s%s (hostile case %d)",
-             fz_status_name(rc), fz_status_name(expect.status),
-             expect.accept_ok ? " or OK" : "", hostile);
+    FZ_CHECK_STATUS(expect, rc, hostile, "square_array %s, ndim %d\n", ref_dtypes[dt].name,
+                    ndim);
     if (rc == NDKERN_OK && hostile < 0) {
         check_results(&w, &x, &out, dt);
         fz_mark_written(&w, &out);
     }
     fz_check_untouched(&w, rc == NDKERN_OK ? "after success" : "after an error");
 
-    free(arg_shape);
-    free(x_strides);
-    free(out_strides);
+    fz_call_free(&call);
     fz_free(&w);
     return 0;
 }

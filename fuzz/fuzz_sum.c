@@ -181,107 +181,51 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum fz_numeric x_numeric =
         fz_fill(&x, dt, (enum fz_style)fz_below(&in, FZ_NSTYLES), SUM_SAFE_LIMIT);
 
-    size_t x_args = (size_t)(ndim > 0 ? ndim : 1) * sizeof(int64_t);
-    size_t out_args = (size_t)(nkeep > 0 ? nkeep : 1) * sizeof(int64_t);
-    int64_t *arg_shape = malloc(x_args), *x_strides = malloc(x_args);
-    int64_t *out_strides = nkeep == 0 && fz_chance(&in, 50) ? NULL : malloc(out_args);
-    memcpy(arg_shape, shape, (size_t)ndim * sizeof(int64_t));
-    memcpy(x_strides, x.strides, (size_t)ndim * sizeof(int64_t));
-    if (out_strides != NULL)
-        memcpy(out_strides, out.strides, (size_t)nkeep * sizeof(int64_t));
-    const void *x_ptr = x.data;
-    void *out_ptr = out.data;
+    /* The arguments as passed, in heap arrays of exactly ndim (nkeep)
+     * entries; out_strides may be NULL for a full reduction. */
+    int64_t *arg_shape = fz_heap_copy(shape, ndim);
+    int64_t *x_strides = fz_heap_copy(x.strides, ndim);
+    int64_t *out_strides = nkeep == 0 && fz_chance(&in, 50) ? NULL
+                                                            : fz_heap_copy(out.strides, nkeep);
+    void *x_ptr = x.data, *out_ptr = out.data;
     int arg_ndim = ndim, arg_nreduce = nreduce, arg_dtype = dt, arg_out_dtype = out_dt;
+    const int bad_nreduce[] = {-1, ndim + 1, INT32_MIN, INT32_MAX};
+    const struct fz_expect bad_dtype = {NDKERN_EDTYPE, 0}, invalid = {NDKERN_EINVAL, 0};
+    const struct fz_call call = {
+        /* out has no shape argument: its extents are the first nkeep of x's. */
+        .arrays = {{.array = &x, .data = &x_ptr, .shape = &arg_shape, .strides = &x_strides},
+                   {.array = &out, .data = &out_ptr, .shape = NULL, .strides = &out_strides}},
+        .narrays = 2,
+        .output = 1,
+        .codes = {{.value = &arg_dtype, .bad = fz_bad_dtypes, .nbad = FZ_COUNT(fz_bad_dtypes),
+                   .expect = bad_dtype},
+                  {.value = &arg_out_dtype, .bad = fz_bad_dtypes,
+                   .nbad = FZ_COUNT(fz_bad_dtypes), .expect = bad_dtype},
+                  {.value = &arg_ndim, .bad = fz_bad_ndims, .nbad = FZ_COUNT(fz_bad_ndims),
+                   .expect = invalid},
+                  {.value = &arg_nreduce, .bad = bad_nreduce, .nbad = FZ_COUNT(bad_nreduce),
+                   .expect = invalid}},
+        .ncodes = 4,
+        .valid = 1,
+    };
 
     struct fz_expect expect = {NDKERN_OK, 0};
     if (fz_ranges_meet(&x, &out))
         expect = (struct fz_expect){NDKERN_EOVERLAP, 1};
-
-    int hostile = fz_chance(&in, 12) ? (int)fz_below(&in, 10) : -1;
-    const int bad_ndims[] = {-1, NDKERN_MAX_NDIM + 1, INT32_MIN, INT32_MAX};
-    const int bad_nreduce[] = {-1, ndim + 1, INT32_MIN, INT32_MAX};
-    switch (hostile) {
-    case 0:
-        x_ptr = NULL;
-        if (x.count > 0)
-            expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        break;
-    case 1:
-        out_ptr = NULL;
-        if (out.count > 0)
-            expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        break;
-    case 2:
-        arg_dtype = fz_bad_dtype(&in);
-        expect = (struct fz_expect){NDKERN_EDTYPE, 0};
-        break;
-    case 3:
-        arg_out_dtype = fz_bad_dtype(&in);
-        expect = (struct fz_expect){NDKERN_EDTYPE, 0};
-        break;
-    case 4:
-        arg_ndim = bad_ndims[fz_below(&in, 4)];
-        expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        break;
-    case 5:
-        arg_nreduce = bad_nreduce[fz_below(&in, 4)];
-        expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        break;
-    case 6:
-        if (ndim > 0) {
-            arg_shape[fz_below(&in, ndim)] = fz_chance(&in, 50) ? -1 : INT64_MIN;
-            expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        }
-        break;
-    case 7: /* a zero output stride on a kept axis of extent > 1 */
-        for (int i = 0; i < nkeep && out.count > 0 && out_strides != NULL; i++)
-            if (shape[i] > 1) {
-                out_strides[i] = 0;
-                expect = (struct fz_expect){NDKERN_EINVAL, 0};
-                break;
-            }
-        break;
-    case 8:
-        if (ndim >= 2)
-            expect = (struct fz_expect){
-                fz_overflowing_layout(&in, ndim, arg_shape, x_strides, ref_dtypes[dt].size), 0};
-        break;
-    case 9: {
-        int which = (int)fz_below(&in, 3);
-        if (which == 0 && ndim > 0) {
-            free(arg_shape);
-            arg_shape = NULL;
-            expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        } else if (which == 1 && ndim > 0) {
-            free(x_strides);
-            x_strides = NULL;
-            expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        } else if (which == 2 && nkeep > 0) {
-            free(out_strides);
-            out_strides = NULL;
-            expect = (struct fz_expect){NDKERN_EINVAL, 0};
-        }
-        break;
-    }
-    default:
-        break;
-    }
+    int hostile = fz_maybe_spoil(&in, &call, &expect);
 
     fz_snapshot(&w);
     int rc = sum_array(x_ptr, x_strides, arg_ndim, arg_shape, arg_dtype, arg_nreduce, out_ptr,
                        out_strides, arg_out_dtype);
-    FZ_CHECK(fz_status_ok(expect, rc), "status %s, expected %s%s (hostile case %d)",
-             fz_status_name(rc), fz_status_name(expect.status),
-             expect.accept_ok ? " or OK" : "", hostile);
+    FZ_CHECK_STATUS(expect, rc, hostile, "sum_array %s -> %s, ndim %d, nreduce %d\n",
+                    ref_dtypes[dt].name, ref_dtypes[out_dt].name, ndim, nreduce);
     if (rc == NDKERN_OK) {
         check_results(&w, &x, &out, dt, nreduce, out_dt, x_numeric);
         fz_mark_written(&w, &out);
     }
     fz_check_untouched(&w, rc == NDKERN_OK ? "after success" : "after an error");
 
-    free(arg_shape);
-    free(x_strides);
-    free(out_strides);
+    fz_call_free(&call);
     fz_free(&w);
     return 0;
 }

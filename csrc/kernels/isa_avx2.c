@@ -1,8 +1,8 @@
 /* isa_avx2.c -- the same kernels compiled for AVX2 + FMA (this file is built
  * with -mavx2 -mfma and only called after the CPU check in runtime.c). */
 #include "../internal.h"
+#include "vec_avx2.h"
 
-#define NDK_HAVE_FMA 1
 #define NDK_CONV_CORE_F32 ndk_conv_core_f32_avx2
 #define NDK_CONV_CORE_F64 ndk_conv_core_f64_avx2
 

@@ -77,7 +77,7 @@ static inline void fill_array(harness_array *a, int dt, const struct value_gen *
         return;
     do
         random_element(harness_array_at(a, index), dt, gen);
-    while (harness_next_index(a->ndim, a->shape, index));
+    while (ref_next_index(a->ndim, a->shape, index));
 }
 
 static inline const char *dtype_name(int dt)
@@ -162,8 +162,37 @@ static inline int same_elements(const harness_array *a, const harness_array *b)
     do
         if (memcmp(harness_array_at(a, index), harness_array_at(b, index), a->elsize) != 0)
             return 0;
-    while (harness_next_index(a->ndim, a->shape, index));
+    while (ref_next_index(a->ndim, a->shape, index));
     return 1;
+}
+
+/* How random_shape draws an extent: 6% are 0, then `percent_one` % are 1,
+ * up to 85% are 2..7, and the rest are 8..longest. */
+struct extent_odds {
+    int percent_one;
+    int64_t longest;
+};
+
+/* Random extents for shape[0 .. ndim-1], halving the largest until there are
+ * at most max_elems elements; returns ndim. */
+static inline int random_shape(int64_t *shape, int ndim, struct extent_odds odds,
+                               int64_t max_elems)
+{
+    for (int i = 0; i < ndim; i++) {
+        int64_t r = rng_below(100);
+        shape[i] = r < 6                      ? 0
+                   : r < 6 + odds.percent_one ? 1
+                   : r < 85                   ? rng_range(2, 7)
+                                              : rng_range(8, odds.longest);
+    }
+    while (harness_count(ndim, shape) > max_elems) {
+        int largest = 0;
+        for (int i = 1; i < ndim; i++)
+            if (shape[i] > shape[largest])
+                largest = i;
+        shape[largest] /= 2;
+    }
+    return ndim;
 }
 
 /* The thread counts determinism is checked over. */

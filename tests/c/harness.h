@@ -4,9 +4,30 @@
  *
  *  - CHECK(cond) / CHECKF(cond, fmt, ...) count checks and failures and
  *    report file:line plus the current case description (harness_context).
- *  - harness_end() prints a summary and returns the automake exit status:
+ *  - Named tests, as in xz's tuktest.h.  A program lists its test functions
+ *    and hands its arguments to harness_main:
+ *
+ *        static void test_random_cases(void) { ... }
+ *        static const struct harness_test tests[] = {
+ *            HARNESS_TEST(random_cases), HARNESS_TEST(errors), ...
+ *        };
+ *        int main(int argc, char **argv)
+ *        {
+ *            return harness_main(PROGRAM, tests, HARNESS_COUNT(tests), argc, argv);
+ *        }
+ *
+ *    With no arguments every test runs, in the order of the list (make check
+ *    does this).  "./tests/c/test_sum random_cases errors" runs only the
+ *    tests named, still in list order; "--list" prints the names; an unknown
+ *    name is a hard error.  All tests draw from one PRNG stream, so a test
+ *    run alone sees other random inputs than in the full run (the seed line
+ *    says which stream; NDKERN_TEST_SEED picks another).
+ *  - harness_main prints a summary and returns the automake exit status:
  *    0 pass, 1 failure.  HARNESS_SKIP() exits 77, HARNESS_ERROR() exits 99
  *    (the test itself could not run, e.g. out of memory).
+ *  - harness_digest(name, bytes, n) hashes results into the digest `name`;
+ *    at the end each digest is printed as "DIGEST name value" (in the order
+ *    of first use), for all-levels.sh to compare across SIMD levels.
  *  - A deterministic PRNG (xoshiro256** seeded with splitmix64).  The seed is
  *    fixed unless NDKERN_TEST_SEED is set; it is printed so a failure can be
  *    reproduced.
@@ -31,6 +52,7 @@
 #include <string.h>
 
 #include "ndkern.h"
+#include "reference.h"   /* ref_next_index, the one multi-index odometer */
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define HARNESS_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -102,20 +124,6 @@ harness_check(int ok, const char *file, int line, const char *fmt, ...)
 #define CHECK_STATUS(got, want) \
     harness_check_status((got), (want), #got, __FILE__, __LINE__)
 
-static inline const char *harness_status_name(int code)
-{
-    switch (code) {
-    case NDKERN_OK: return "NDKERN_OK";
-    case NDKERN_EINVAL: return "NDKERN_EINVAL";
-    case NDKERN_EDTYPE: return "NDKERN_EDTYPE";
-    case NDKERN_ESHAPE: return "NDKERN_ESHAPE";
-    case NDKERN_EOVERLAP: return "NDKERN_EOVERLAP";
-    case NDKERN_ENOMEM: return "NDKERN_ENOMEM";
-    case NDKERN_EOVERFLOW: return "NDKERN_EOVERFLOW";
-    default: return "(unknown code)";
-    }
-}
-
 static inline int harness_check_status(int got, int want, const char *expr,
                                        const char *file, int line)
 {
@@ -123,7 +131,7 @@ static inline int harness_check_status(int got, int want, const char *expr,
     if (got == want)
         return 1;
     harness_fail_at(file, line, "%s returned %d %s, expected %d %s", expr, got,
-                    harness_status_name(got), want, harness_status_name(want));
+                    ndkern_status_name(got), want, ndkern_status_name(want));
     return 0;
 }
 
@@ -239,18 +247,9 @@ static inline void harness_begin(const char *program)
     }
 }
 
-/* Prints the summary; returns the exit status for main(). */
-static inline int harness_end(const char *program)
-{
-    printf("%s: %lu checks, %lu failed (seed %" PRIu64 ")\n", program,
-           harness_checks, harness_failures, harness_seed);
-    return harness_failures ? 1 : 0;
-}
-
 /* ------------------------------------------------------------ digests */
 
-/* FNV-1a, to compare results between runs at different SIMD levels: a test
- * prints "DIGEST name value" and all-levels.sh compares the lines. */
+/* FNV-1a, to compare results between runs at different SIMD levels. */
 static inline uint64_t harness_fnv1a(uint64_t h, const void *data, size_t n)
 {
     const unsigned char *p = data;
@@ -260,18 +259,79 @@ static inline uint64_t harness_fnv1a(uint64_t h, const void *data, size_t n)
 }
 #define HARNESS_FNV_INIT UINT64_C(0xCBF29CE484222325)
 
-/* ------------------------------------------------------------ index helpers */
+/* Digests in the order of first use; names are string literals. */
+#define HARNESS_MAX_DIGESTS 32
+static struct harness_digest_entry {
+    const char *name;
+    uint64_t value;
+} harness_digests[HARNESS_MAX_DIGESTS] HARNESS_UNUSED;
+static int harness_ndigests HARNESS_UNUSED;
 
-/* Advances a row-major multi-index; returns 0 after the last one. */
-static inline int harness_next_index(int ndim, const int64_t *shape, int64_t *index)
+/* Adds n bytes of results to the digest `name`. */
+static inline void harness_digest(const char *name, const void *data, size_t n)
 {
-    for (int axis = ndim - 1; axis >= 0; axis--) {
-        if (++index[axis] < shape[axis])
-            return 1;
-        index[axis] = 0;
+    int i = 0;
+    while (i < harness_ndigests && strcmp(harness_digests[i].name, name) != 0)
+        i++;
+    if (i == harness_ndigests) {
+        if (i == HARNESS_MAX_DIGESTS)
+            HARNESS_ERROR("more than %d digests", HARNESS_MAX_DIGESTS);
+        harness_digests[i].name = name;
+        harness_digests[i].value = HARNESS_FNV_INIT;
+        harness_ndigests++;
     }
+    harness_digests[i].value = harness_fnv1a(harness_digests[i].value, data, n);
+}
+
+/* ------------------------------------------------------------ named tests */
+
+struct harness_test {
+    const char *name;
+    void (*run)(void);
+};
+/* The entry for test_NAME, run as "NAME". */
+#define HARNESS_TEST(test_name) {.name = #test_name, .run = test_##test_name}
+#define HARNESS_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
+
+/* Whether `name` is among the arguments argv[1 .. argc-1]. */
+static inline int harness_named(const char *name, int argc, char **argv)
+{
+    for (int a = 1; a < argc; a++)
+        if (strcmp(argv[a], name) == 0)
+            return 1;
     return 0;
 }
+
+/* Runs the tests argv selects (see the top of this file), prints the digests
+ * and a summary; returns the exit status for main(). */
+static inline int harness_main(const char *program, const struct harness_test *tests,
+                               int ntests, int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (int t = 0; t < ntests; t++)
+            printf("%s\n", tests[t].name);
+        return 0;
+    }
+    for (int a = 1; a < argc; a++) {
+        int known = 0;
+        for (int t = 0; t < ntests; t++)
+            known |= strcmp(argv[a], tests[t].name) == 0;
+        if (!known)
+            HARNESS_ERROR("%s has no test named \"%s\" (--list shows the names)", program,
+                          argv[a]);
+    }
+    harness_begin(program);
+    for (int t = 0; t < ntests; t++)
+        if (argc < 2 || harness_named(tests[t].name, argc, argv))
+            tests[t].run();
+    for (int i = 0; i < harness_ndigests; i++)
+        printf("DIGEST %s %016" PRIx64 "\n", harness_digests[i].name, harness_digests[i].value);
+    printf("%s: %lu checks, %lu failed (seed %" PRIu64 ")\n", program, harness_checks,
+           harness_failures, harness_seed);
+    return harness_failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ index helpers */
 
 static inline int64_t harness_count(int ndim, const int64_t *shape)
 {
@@ -359,7 +419,7 @@ static inline void harness_array_mark(harness_array *a)
     do {
         unsigned char *p = a->data + harness_byte_offset(a->ndim, a->strides, index);
         memset(a->mask + (p - a->alloc), 1, a->elsize);
-    } while (harness_next_index(a->ndim, a->shape, index));
+    } while (ref_next_index(a->ndim, a->shape, index));
 }
 
 /*

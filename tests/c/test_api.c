@@ -1,8 +1,9 @@
 /*
- * test_api.c -- the small helpers: ndkern_strerror, ndkern_version,
- * ndkern_dtype_size, the thread setting (including NDKERN_NUM_THREADS), the
- * SIMD level (including NDKERN_SIMD, checked in child processes with their
- * own environment), and concurrent calls from several threads.
+ * test_api.c -- the small helpers: ndkern_strerror, ndkern_status_name,
+ * ndkern_version, ndkern_dtype_size, the thread setting (including
+ * NDKERN_NUM_THREADS), the SIMD level (including NDKERN_SIMD, checked in
+ * child processes with their own environment), and concurrent calls from
+ * several threads.
  */
 #include "common.h"
 
@@ -21,34 +22,62 @@
 
 extern char **environ;
 
-static const int all_codes[] = {NDKERN_OK, NDKERN_EINVAL, NDKERN_EDTYPE, NDKERN_ESHAPE,
-                                NDKERN_EOVERLAP, NDKERN_ENOMEM, NDKERN_EOVERFLOW};
+/* Every code of enum ndkern_status with its name, spelled by the header. */
+#define CODE_AND_NAME(code) {code, #code}
+static const struct {
+    int code;
+    const char *name;
+} all_codes[] = {
+    CODE_AND_NAME(NDKERN_OK), CODE_AND_NAME(NDKERN_EINVAL), CODE_AND_NAME(NDKERN_EDTYPE),
+    CODE_AND_NAME(NDKERN_ESHAPE), CODE_AND_NAME(NDKERN_EOVERLAP), CODE_AND_NAME(NDKERN_ENOMEM),
+    CODE_AND_NAME(NDKERN_EOVERFLOW),
+};
 #define N_CODES ((int)(sizeof all_codes / sizeof all_codes[0]))
+/* Values that are not codes. */
+static const int unknown_codes[] = {1, 2, -7, -8, 100, -100, INT_MIN, INT_MAX};
+#define N_UNKNOWN ((int)(sizeof unknown_codes / sizeof unknown_codes[0]))
 
 static void test_strerror(void)
 {
-    static const int unknown[] = {1, 2, -7, -8, 100, -100, INT_MIN, INT_MAX};
     const char *texts[N_CODES];
     harness_set_context("ndkern_strerror");
     for (int i = 0; i < N_CODES; i++) {
-        texts[i] = ndkern_strerror(all_codes[i]);
-        if (CHECKF(texts[i] != NULL, "ndkern_strerror(%d) is NULL", all_codes[i]))
-            CHECKF(texts[i][0] != '\0', "ndkern_strerror(%d) is empty", all_codes[i]);
+        texts[i] = ndkern_strerror(all_codes[i].code);
+        if (CHECKF(texts[i] != NULL, "ndkern_strerror(%d) is NULL", all_codes[i].code))
+            CHECKF(texts[i][0] != '\0', "ndkern_strerror(%d) is empty", all_codes[i].code);
         else
             texts[i] = "";
     }
     for (int i = 0; i < N_CODES; i++)
         for (int j = i + 1; j < N_CODES; j++)
             CHECKF(strcmp(texts[i], texts[j]) != 0, "codes %d and %d share the text \"%s\"",
-                   all_codes[i], all_codes[j], texts[i]);
-    for (size_t u = 0; u < sizeof unknown / sizeof unknown[0]; u++) {
-        const char *text = ndkern_strerror(unknown[u]);
+                   all_codes[i].code, all_codes[j].code, texts[i]);
+    for (int u = 0; u < N_UNKNOWN; u++) {
+        const char *text = ndkern_strerror(unknown_codes[u]);
         if (!CHECKF(text != NULL && text[0] != '\0', "ndkern_strerror(%d) NULL or empty",
-                    unknown[u]))
+                    unknown_codes[u]))
             continue;
         for (int i = 0; i < N_CODES; i++)
             CHECKF(strcmp(text, texts[i]) != 0, "unknown code %d described as code %d: \"%s\"",
-                   unknown[u], all_codes[i], text);
+                   unknown_codes[u], all_codes[i].code, text);
+    }
+}
+
+/* Each code's name is its enum constant's; any other value is "NDKERN_UNKNOWN". */
+static void test_status_name(void)
+{
+    harness_set_context("ndkern_status_name");
+    for (int i = 0; i < N_CODES; i++) {
+        const char *name = ndkern_status_name(all_codes[i].code);
+        CHECKF(name != NULL && strcmp(name, all_codes[i].name) == 0,
+               "ndkern_status_name(%d) is \"%s\", want \"%s\"", all_codes[i].code,
+               name ? name : "(NULL)", all_codes[i].name);
+    }
+    for (int u = 0; u < N_UNKNOWN; u++) {
+        const char *name = ndkern_status_name(unknown_codes[u]);
+        CHECKF(name != NULL && strcmp(name, "NDKERN_UNKNOWN") == 0,
+               "ndkern_status_name(%d) is \"%s\", want \"NDKERN_UNKNOWN\"",
+               unknown_codes[u], name ? name : "(NULL)");
     }
 }
 
@@ -404,18 +433,15 @@ static void test_concurrent_calls(void)
     CHECK_STATUS(ndkern_set_num_threads(0), NDKERN_OK);
 }
 
+static const struct harness_test tests[] = {
+    HARNESS_TEST(strerror), HARNESS_TEST(status_name), HARNESS_TEST(version),
+    HARNESS_TEST(dtype_size), HARNESS_TEST(simd_level), HARNESS_TEST(threads_setting),
+    HARNESS_TEST(many_threads), HARNESS_TEST(environment), HARNESS_TEST(concurrent_calls),
+};
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--child") == 0)
         return child_main(argv[2]);
-    harness_begin(PROGRAM);
-    test_strerror();
-    test_version();
-    test_dtype_size();
-    test_simd_level();
-    test_threads_setting();
-    test_many_threads();
-    test_environment();
-    test_concurrent_calls();
-    return harness_end(PROGRAM);
+    return harness_main(PROGRAM, tests, HARNESS_COUNT(tests), argc, argv);
 }

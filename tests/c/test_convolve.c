@@ -842,7 +842,7 @@ static void test_overflow(void)
         rc = convolve2d(a.f, a.f_shape, a.f_strides, a.g, a.g_shape, a.g_strides, a.h,
                         a.h_shape, a.h_strides, dt, a.mode, a.boundary, NULL);
         CHECKF(rc == NDKERN_EOVERFLOW || rc == NDKERN_ESHAPE || rc == NDKERN_EINVAL,
-               "returned %d %s", rc, harness_status_name(rc));
+               "returned %d %s", rc, ndkern_status_name(rc));
         CHECK_UNCHANGED(&h, "h");
     }
     harness_array_free(&f);
@@ -902,17 +902,13 @@ static void test_overlap(void)
     }
 }
 
-int main(void)
+static const struct harness_test tests[] = {
+    HARNESS_TEST(hand_computed), HARNESS_TEST(random_cases), HARNESS_TEST(moderate),
+    HARNESS_TEST(separable), HARNESS_TEST(null_empty), HARNESS_TEST(errors),
+    HARNESS_TEST(overflow), HARNESS_TEST(overlap), HARNESS_TEST(threads),
+};
+
+int main(int argc, char **argv)
 {
-    harness_begin(PROGRAM);
-    test_hand_computed();
-    test_random_cases();
-    test_moderate();
-    test_separable();
-    test_null_empty();
-    test_errors();
-    test_overflow();
-    test_overlap();
-    test_threads();
-    return harness_end(PROGRAM);
+    return harness_main(PROGRAM, tests, HARNESS_COUNT(tests), argc, argv);
 }

@@ -9,11 +9,14 @@
 
 #define PROGRAM "test_sum"
 
+/* Extents of the random cases (random_shape in common.h). */
+static const struct extent_odds SUM_EXTENTS = {.percent_one = 16, .longest = 60};
+
 /* Pairs found unsupported by test_pairs: reported once, then skipped. */
 static int pair_unsupported[REF_NDTYPES][REF_NDTYPES];
-/* Hash of every floating result of the random cases (same seed at every
- * SIMD level, so the same inputs): documented bit-identical across levels. */
-static uint64_t random_digest = HARNESS_FNV_INIT;
+/* The digest of every floating result of sum_case (same seed at every SIMD
+ * level, so the same inputs): documented bit-identical across levels. */
+#define RANDOM_DIGEST "random_cases"
 
 /*
  * The documented bound: (20 + log2 n) * 2^-53 * sum|x| for the double
@@ -70,20 +73,21 @@ static void compare_sum(const harness_array *out, const struct ref_value *want,
             snprintf(why, sizeof why, "%s", text);
         }
         k++;
-    } while (harness_next_index(out->ndim, out->shape, index));
+    } while (ref_next_index(out->ndim, out->shape, index));
     if (!CHECKF(bad == 0, "%" PRId64 " of %" PRId64 " sums wrong", bad, out->nelem))
         printf("     first at output %" PRId64 " (%" PRId64 " terms): %s\n", first,
                want[first].terms, why);
 }
 
-static void digest_output(uint64_t *digest, const harness_array *out, size_t es)
+/* Adds every element of out to the digest `name`. */
+static void digest_output(const char *name, const harness_array *out, size_t es)
 {
     int64_t index[HARNESS_MAX_NDIM] = {0};
     if (out->nelem == 0)
         return;
     do
-        *digest = harness_fnv1a(*digest, harness_array_at(out, index), es);
-    while (harness_next_index(out->ndim, out->shape, index));
+        harness_digest(name, harness_array_at(out, index), es);
+    while (ref_next_index(out->ndim, out->shape, index));
 }
 
 /*
@@ -121,7 +125,7 @@ static int sum_case(int in_dt, int out_dt, int ndim, const int64_t *shape, int n
     CHECK_OUTSIDE_UNCHANGED(&out, "out");
     CHECK_UNCHANGED(&x, "x (input)");
     if (rc == NDKERN_OK && !ref_is_int(out_dt))
-        digest_output(&random_digest, &out, out_es);
+        digest_output(RANDOM_DIGEST, &out, out_es);
     harness_array_free(&x);
     harness_array_free(&out);
     free(want);
@@ -141,22 +145,6 @@ static void test_pairs(void)
         }
 }
 
-static int random_shape(int64_t *shape, int ndim, int64_t max_elems)
-{
-    for (int i = 0; i < ndim; i++) {
-        int64_t r = rng_below(100);
-        shape[i] = r < 6 ? 0 : r < 22 ? 1 : r < 85 ? rng_range(2, 7) : rng_range(8, 60);
-    }
-    while (harness_count(ndim, shape) > max_elems) {
-        int largest = 0;
-        for (int i = 1; i < ndim; i++)
-            if (shape[i] > shape[largest])
-                largest = i;
-        shape[largest] /= 2;
-    }
-    return ndim;
-}
-
 /* Random shapes, layouts and nreduce for every pair. */
 static void test_random_cases(void)
 {
@@ -166,7 +154,7 @@ static void test_random_cases(void)
                 continue;
             for (int iter = 0; iter < 30; iter++) {
                 int64_t shape[8];
-                int ndim = random_shape(shape, (int)rng_range(0, 5), 4000);
+                int ndim = random_shape(shape, (int)rng_range(0, 5), SUM_EXTENTS, 4000);
                 int nreduce = (int)rng_range(0, ndim);
                 struct value_gen gen = pick_values(in_dt, out_dt);
                 sum_case(in_dt, out_dt, ndim, shape, nreduce,
@@ -242,7 +230,7 @@ static void fill_cancelling(harness_array *x, int dt)
         ref_store_component(p, dt, 0, values[k]);
         if (ref_is_complex(dt))
             ref_store_component(p, dt, 1, -values[n - 1 - k]);
-        harness_next_index(x->ndim, x->shape, index);
+        ref_next_index(x->ndim, x->shape, index);
     }
     free(values);
 }
@@ -357,7 +345,6 @@ static void thread_case(const char *name, int in_dt, int out_dt, int ndim,
     struct value_gen gen = pick_values(in_dt, out_dt);
     size_t out_es = (size_t)ref_dtypes[out_dt].size;
     struct ref_value *want;
-    uint64_t digest = HARNESS_FNV_INIT;
     int64_t shape[HARNESS_MAX_NDIM], strides[HARNESS_MAX_NDIM];
 
     harness_array_init(&x, ndim, x_shape, (size_t)ref_dtypes[in_dt].size,
@@ -386,8 +373,7 @@ static void thread_case(const char *name, int in_dt, int out_dt, int ndim,
     want = harness_malloc(sizeof *want * (size_t)out[0].nelem);
     ref_sum(x.data, strides, ndim, shape, in_dt, nreduce, out_dt, want);
     compare_sum(&out[0], want, in_dt, out_dt);
-    digest_output(&digest, &out[0], out_es);
-    printf("DIGEST %s %016" PRIx64 "\n", name, digest);
+    digest_output(name, &out[0], out_es);
     for (int t = 0; t < N_THREAD_COUNTS; t++)
         harness_array_free(&out[t]);
     harness_array_free(&x);
@@ -649,20 +635,14 @@ static void test_overlap(void)
     }
 }
 
-int main(void)
+static const struct harness_test tests[] = {
+    HARNESS_TEST(pairs), HARNESS_TEST(random_cases), HARNESS_TEST(every_nreduce),
+    HARNESS_TEST(lengths), HARNESS_TEST(empty), HARNESS_TEST(errors),
+    HARNESS_TEST(overflow), HARNESS_TEST(overlap), HARNESS_TEST(special_values),
+    HARNESS_TEST(large), HARNESS_TEST(threads),
+};
+
+int main(int argc, char **argv)
 {
-    harness_begin(PROGRAM);
-    test_pairs();
-    test_random_cases();
-    test_every_nreduce();
-    test_lengths();
-    test_empty();
-    test_errors();
-    test_overflow();
-    test_overlap();
-    test_special_values();
-    test_large();
-    printf("DIGEST random_cases %016" PRIx64 "\n", random_digest);
-    test_threads();
-    return harness_end(PROGRAM);
+    return harness_main(PROGRAM, tests, HARNESS_COUNT(tests), argc, argv);
 }
