@@ -386,19 +386,19 @@ static double fft_vs_direct_tolerance(const struct conv_case *c)
            (taps + 4) * eps * bound * taps;
 }
 
-static uint64_t digest_output(uint64_t digest, const harness_array *h)
+static void digest_output(const harness_array *h)
 {
     int64_t index[2] = {0, 0};
     if (h->nelem > 0)
         do
-            digest = harness_fnv1a(digest, harness_array_at(h, index), h->elsize);
-        while (harness_next_index(2, h->shape, index));
-    return digest;
+            harness_digest("fft_method", harness_array_at(h, index), h->elsize);
+        while (ref_next_index(2, h->shape, index));
 }
 
 /* The FFT result against the direct one, its thread independence, and the
- * digest of its bits. */
-static uint64_t check_fft_case(struct conv_case *c, uint64_t digest)
+ * digest of its bits (DIGEST fft_method: documented bit-identical at every
+ * SIMD level and thread count). */
+static void check_fft_case(struct conv_case *c)
 {
     harness_array direct;
     harness_array_contiguous(&direct, 2, c->h.shape, c->h.elsize);
@@ -418,7 +418,7 @@ static uint64_t check_fft_case(struct conv_case *c, uint64_t digest)
                                       component(harness_array_at(&direct, index), c->dt, part));
                 worst = d > worst || d != d ? d : worst;
             }
-        while (harness_next_index(2, c->h.shape, index));
+        while (ref_next_index(2, c->h.shape, index));
     CHECKF(worst <= tol, "max |fft - direct| = %g > %g", worst, tol);
     harness_array threaded;
     harness_array_contiguous(&threaded, 2, c->h.shape, c->h.elsize);
@@ -431,18 +431,17 @@ static uint64_t check_fft_case(struct conv_case *c, uint64_t digest)
             do
                 same &= memcmp(harness_array_at(&threaded, index), harness_array_at(&c->h, index),
                                c->h.elsize) == 0;
-            while (harness_next_index(2, c->h.shape, index));
+            while (ref_next_index(2, c->h.shape, index));
         CHECKF(same, "%d threads differ from 1", n);
     }
     ndkern_set_num_threads(0);
     harness_array_free(&threaded);
     harness_array_free(&direct);
-    return digest_output(digest, &c->h);
+    digest_output(&c->h);
 }
 
 static void test_fft_method(void)
 {
-    uint64_t digest = HARNESS_FNV_INIT;
     for (int i = 0; i < 240; i++) {
         struct conv_case c;
         make_case(&c, fft_dtypes[i % 4]);
@@ -452,11 +451,9 @@ static void test_fft_method(void)
                             "fft", c.mode, c.boundary,
                             harness_format_dims(fdims, sizeof fdims, 2, c.f.shape),
                             harness_format_dims(gdims, sizeof gdims, 2, c.g.shape));
-        digest = check_fft_case(&c, digest);
+        check_fft_case(&c);
         free_case(&c);
     }
-    /* Documented bit-identical at every SIMD level and thread count. */
-    printf("DIGEST fft_method %016" PRIx64 "\n", digest);
 }
 
 /* Errors leave the output untouched. */
@@ -496,12 +493,12 @@ static void test_fft_errors(void)
     CHECK_STATUS(ndkern_choose_conv_method(image, small, -1, 0), NDKERN_EDTYPE);
 }
 
-int main(void)
+static const struct harness_test tests[] = {
+    HARNESS_TEST(good_length), HARNESS_TEST(transforms), HARNESS_TEST(fft_method),
+    HARNESS_TEST(fft_errors),
+};
+
+int main(int argc, char **argv)
 {
-    harness_begin(PROGRAM);
-    test_good_length();
-    test_transforms();
-    test_fft_method();
-    test_fft_errors();
-    return harness_end(PROGRAM);
+    return harness_main(PROGRAM, tests, HARNESS_COUNT(tests), argc, argv);
 }
