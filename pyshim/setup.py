@@ -3,8 +3,10 @@
 The package reads its cffi declarations from ndkern.h at import time, so
 building from the source tree copies ../csrc/ndkern.h into the package
 (when present) and installs it as package data.  The shared library itself
-is not bundled: build and install it with autotools (see ndkern/_library.py
-for where it is looked up).  When pkg-config knows an installed libndkern,
+is not bundled here: build and install it with autotools (see
+ndkern/_library.py for where it is looked up).  For a wheel with the library
+inside, use "make wheel" or "pip install ." at the top of the source tree
+(the backend in build_support/).  When pkg-config knows an installed libndkern,
 the built package records that library's directories in
 ndkern/_buildconfig.py and, if the source tree had no ndkern.h, copies the
 installed one.

@@ -8,11 +8,13 @@ only the module of the command being run is imported.
 import argparse
 import importlib
 import sys
+from typing import Any
 
 # name -> (module of this package, one-line help)
 COMMANDS = {
     "demo": ("._demo", "run the seed examples and time ndkern against NumPy/SciPy"),
     "bench": ("._bench", "benchmark ndkern against NumPy, SciPy, OpenCV and Numba"),
+    "info": ("._config", "show versions, the library and header used, SIMD level and threads"),
 }
 
 
@@ -23,7 +25,7 @@ def main(argv=None):
     subparsers = parser.add_subparsers(dest="command", metavar="command", required=True)
     command_parsers = {name: subparsers.add_parser(name, help=help_text, description=help_text)
                        for name, (_, help_text) in COMMANDS.items()}
-    module = None
+    module: Any = None  # the command's module, imported below
     if argv and argv[0] in COMMANDS:
         module = importlib.import_module(COMMANDS[argv[0]][0], __package__)
         if hasattr(module, "add_arguments"):

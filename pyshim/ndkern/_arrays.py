@@ -6,11 +6,15 @@ never copied.  Copies happen only where C cannot read the data as it is:
 non-native byte order and float16.
 """
 
+import math
+from typing import Dict
+
 import numpy as np
 
 from ._library import ffi, lib
 
-__all__ = ["C_CODES", "code_of", "native", "readable", "data_pointer", "check_out", "finish"]
+__all__ = ["C_CODES", "code_of", "native", "readable", "data_pointer", "check_out",
+           "buffer_out", "finish"]
 
 _CODE_OF_KIND_SIZE = {
     ("i", 1): lib.NDKERN_INT8, ("i", 2): lib.NDKERN_INT16,
@@ -51,7 +55,7 @@ def native(array):
 
 # dtypes C has no code for but can still read: bool through a uint8 view
 # (same bytes, 0 or 1), float16 widened to float32 (a copy; exact).
-_READ_AS = {np.dtype(np.bool_): np.dtype(np.uint8),
+_READ_AS: Dict[np.dtype, np.dtype] = {np.dtype(np.bool_): np.dtype(np.uint8),
             np.dtype(np.float16): np.dtype(np.float32)}
 
 
@@ -81,12 +85,44 @@ def data_pointer(array):
 
 def check_out(out, shape, function):
     """Validate a user `out` array the way NumPy does (shape must match exactly)."""
-    if not isinstance(out, np.ndarray):
-        raise TypeError(f"{function}: out must be a numpy.ndarray, not {type(out).__name__}")
     if not out.flags.writeable:
         raise ValueError(f"{function}: output array is read-only")
     if out.shape != shape:
         raise ValueError(f"{function}: out has shape {out.shape}, but the result has shape {shape}")
+
+
+def buffer_out(out, shape, dtype, function):
+    """A zero-copy ndarray view of `out`, a writable buffer-protocol object
+    (array.array, memoryview, mmap, ...) to write a result of `shape` and
+    `dtype` into.
+
+    NumPy has no casting rule for plain buffers, so the buffer's format must
+    be the result's dtype exactly (TypeError otherwise).  Its shape must be
+    the result's, or have as many elements and reshape to it without a copy
+    (a flat array.array for a 2-D result); read-only buffers raise ValueError.
+    """
+    try:
+        view = memoryview(out)
+    except TypeError:
+        raise TypeError(f"{function}: out must be a numpy.ndarray or a writable buffer, "
+                        f"not {type(out).__name__}") from None
+    if view.readonly:
+        raise ValueError(f"{function}: out is a read-only buffer ({type(out).__name__})")
+    try:
+        array = np.asarray(view)
+    except (ValueError, TypeError, NotImplementedError):  # a format NumPy cannot read
+        array = None
+    if array is None or array.dtype != dtype:
+        raise TypeError(f"{function}: out has buffer format {view.format!r}, but the result "
+                        f"has dtype {dtype} (use memoryview(out).cast(...) to match)")
+    if array.shape == shape:
+        return array
+    if array.size == math.prod(shape):
+        reshaped = array.reshape(shape)
+        if np.may_share_memory(reshaped, array):  # a view of the buffer, not a copy
+            return reshaped
+    raise ValueError(f"{function}: out has shape {array.shape}, which is not the result's "
+                     f"shape {shape} nor a view of it")
 
 
 def finish(result, out):

@@ -15,6 +15,7 @@ import os
 import platform
 import statistics
 import time
+from typing import Any, Dict, List
 
 import numpy as np
 
@@ -81,7 +82,7 @@ def main(args):
 # ------------------------------------------------------------------ peers
 
 def _load_peers():
-    peers = {}
+    peers: Dict[str, Any] = {}
     for name, module in (("scipy", "scipy.signal"), ("cv2", "cv2"), ("numba", "numba")):
         try:
             peers[name] = __import__(module, fromlist=["_"])
@@ -281,7 +282,7 @@ BURST_SECONDS = 0.01
 def _run_case(case, budget, machine):
     participants = {"ndkern": case["ours"], **case["peers"]}
     check = _check(case)
-    times = {name: [] for name in participants}
+    times: Dict[str, List[float]] = {name: [] for name in participants}
     burst = {}
     for name, call in participants.items():  # warm-up (and compile, for Numba)
         start = time.perf_counter()
@@ -301,7 +302,7 @@ def _run_case(case, budget, machine):
             times[name].append((time.perf_counter() - start) / burst[name])
         rounds += 1
     medians = {name: statistics.median(t[1:] if len(t) > 1 else t) for name, t in times.items()}
-    best_peer = min((n for n in medians if n != "ndkern"), key=medians.get, default=None)
+    best_peer = min((n for n in medians if n != "ndkern"), key=medians.__getitem__, default=None)
     return {"case": case["name"], "tags": list(map(str, case["tags"])), "kind": case["kind"],
             "work": case["work"], "seconds": medians, "runs": {n: len(t) for n, t in times.items()},
             "best_peer": best_peer, "check": check,

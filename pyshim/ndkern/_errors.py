@@ -1,14 +1,12 @@
 """libndkern status codes -> Python exceptions, in one place.
 
-NDKERN_EOVERLAP is normally handled by the caller (copy the input, call
+NDKERN_EOVERLAP is normally handled by call_checked (copy the inputs, call
 again) before it gets here; if it does get here it is a ValueError.
 """
 
 from ._library import ffi, lib
 
-__all__ = ["check_status", "EOVERLAP"]
-
-EOVERLAP = lib.NDKERN_EOVERLAP
+__all__ = ["check_status", "call_checked"]
 
 _EXCEPTION_OF_STATUS = {
     lib.NDKERN_EINVAL: ValueError,
@@ -20,10 +18,34 @@ _EXCEPTION_OF_STATUS = {
 }
 
 
+# ndkern_status_name ("NDKERN_EINVAL") is newer than ndkern_strerror: with a
+# library or header that lacks it, cffi's lookup raises AttributeError and
+# messages go without the name.
+_status_name = getattr(lib, "ndkern_status_name", None)
+
+
 def check_status(status, function):
     """Raise the exception for a nonzero libndkern status returned by `function`."""
     if status == lib.NDKERN_OK:
         return
     message = ffi.string(lib.ndkern_strerror(status)).decode("utf-8", "replace")
+    name = "" if _status_name is None else ffi.string(_status_name(status)).decode("ascii") + ", "
     exception = _EXCEPTION_OF_STATUS.get(status, RuntimeError)
-    raise exception(f"{function}: {message} (libndkern status {status})")
+    raise exception(f"{function}: {message} ({name}libndkern status {status})")
+
+
+_EOVERLAP = lib.NDKERN_EOVERLAP
+
+
+def call_checked(function, call, *inputs):
+    """``call(*inputs)``, then raise for its status as `function`'s.
+
+    libndkern refuses (NDKERN_EOVERLAP) an output that overlaps an input
+    other than exactly; NumPy's answer is then the one computed from the
+    inputs as they were, so the call is repeated with copies of the inputs.
+    """
+    status = call(*inputs)
+    if status == _EOVERLAP:
+        status = call(*(array.copy() for array in inputs))
+    if status:
+        check_status(status, function)

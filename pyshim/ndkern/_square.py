@@ -1,9 +1,12 @@
 """square_array: numpy.square computed by libndkern."""
 
-import numpy as np
+from typing import Any, Optional
 
-from ._arrays import C_CODES, check_out, data_pointer, finish, native, readable
-from ._errors import EOVERLAP, check_status
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._arrays import C_CODES, buffer_out, check_out, data_pointer, finish, native, readable
+from ._errors import call_checked
 from ._library import lib
 
 __all__ = ["square_array"]
@@ -11,16 +14,20 @@ __all__ = ["square_array"]
 _FUNCTION = "square_array"
 
 
-def square_array(x, out=None):
+def square_array(x: ArrayLike, out: Optional[Any] = None) -> Any:
     """Elementwise ``x * x``, as ``numpy.square(x, out=out)``.
 
     `x` is anything ``numpy.asarray`` accepts; views are read in place.
-    `out`, if given, must be a writeable array of x's shape whose dtype the
-    result can be cast to (NumPy's 'same_kind' rule); it may be `x` itself.
-    Returns `out`, a new array, or a NumPy scalar for 0-d input.
-    The square of a bool array is a bool array (x AND x).
+    `out`, if given, is a writeable array of x's shape whose dtype the
+    result can be cast to (NumPy's 'same_kind' rule), or a writable buffer
+    (array.array, memoryview, mmap) of x's dtype and size, written in place;
+    it may be `x` itself.  Returns `out`, a new array, or a NumPy scalar for
+    0-d input.  The square of a bool array is a bool array (x AND x).
     """
     x = np.asarray(x)
+    if out is not None and not isinstance(out, np.ndarray):
+        square_array(x, buffer_out(out, x.shape, x.dtype.newbyteorder("="), _FUNCTION))
+        return out
     if out is not None:
         check_out(out, x.shape, _FUNCTION)
     code = C_CODES.get(x.dtype)
@@ -51,13 +58,5 @@ def _square_converted(x, out):
 
 
 def _square_into(x, out, code):
-    status = _call(x, out, code)
-    if status == EOVERLAP:  # out overlaps x other than exactly: square a copy of x
-        status = _call(x.copy(), out, code)
-    if status:
-        check_status(status, _FUNCTION)
-
-
-def _call(x, out, code):
-    return lib.square_array(data_pointer(x), x.strides, data_pointer(out), out.strides,
-                            x.ndim, x.shape, code)
+    call_checked(_FUNCTION, lambda x: lib.square_array(
+        data_pointer(x), x.strides, data_pointer(out), out.strides, x.ndim, x.shape, code), x)

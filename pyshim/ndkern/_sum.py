@@ -5,36 +5,30 @@ moved last by permuting the view's shape and strides (no copy).
 """
 
 import warnings
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
-from ._arrays import C_CODES, check_out, code_of, data_pointer, finish, native, readable
-from ._errors import EOVERLAP, check_status
+from ._arrays import C_CODES, buffer_out, check_out, code_of, data_pointer, finish, native, readable
+from ._conventions import sum_default_dtype
+from ._errors import call_checked
 from ._library import lib
 
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
-except ImportError:  # NumPy < 2
-    from numpy.core.numeric import normalize_axis_tuple
+except ImportError:  # NumPy < 2 (mypy checks against the NumPy installed)
+    from numpy.core.numeric import normalize_axis_tuple  # type: ignore[no-redef]
 try:
     from numpy.exceptions import ComplexWarning
 except ImportError:  # NumPy < 1.25
-    from numpy import ComplexWarning
+    from numpy import ComplexWarning  # type: ignore[attr-defined,no-redef]
 
 __all__ = ["sum_array"]
 
 _FUNCTION = "sum_array"
 _FLOAT16 = np.dtype(np.float16)
 _FLOAT64 = np.dtype(np.float64)
-
-
-def _default_result_dtype(dtype):
-    """numpy.sum's result dtype: bool and signed -> int64, unsigned -> uint64."""
-    if dtype.kind in "bi":
-        return np.dtype(np.int64)
-    if dtype.kind == "u":
-        return np.dtype(np.uint64)
-    return dtype
 
 
 def _c_result_dtype(result_dtype):
@@ -50,18 +44,21 @@ def _c_result_dtype(result_dtype):
 
 
 # dtype -> (its code, result dtype, result code) for sum_array(x) with no options.
-_DEFAULT_PLANS = {dtype: (code, _default_result_dtype(dtype), C_CODES[_default_result_dtype(dtype)])
+_DEFAULT_PLANS = {dtype: (code, sum_default_dtype(dtype), C_CODES[sum_default_dtype(dtype)])
                   for dtype, code in C_CODES.items()}
 
 
-def sum_array(a, axis=None, dtype=None, out=None, keepdims=False):
+def sum_array(a: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None,
+              dtype: Optional[DTypeLike] = None, out: Optional[Any] = None, keepdims: bool = False) -> Any:
     """Sum of array elements over the given axes, as ``numpy.sum``.
 
     axis      None (all), an int (negative counts from the end) or a tuple.
     dtype     the accumulator and result type, as numpy.sum's `dtype`.
               Default: int64 for bool and signed input, uint64 for unsigned,
               the input's own type for floating and complex input.
-    out       an array of the result's shape to write into (returned).
+    out       an array of the result's shape to write into (returned), or a
+              writable buffer (array.array, memoryview, mmap) of the
+              result's dtype and size, written in place.
     keepdims  keep the reduced axes with length 1.
 
     A floating `dtype` adds each element's value as it is, in double
@@ -84,9 +81,14 @@ def _sum_general(x, axis, dtype, out, keepdims):
     reduced = _reduced_axes(axis, x.ndim)
     kept = [i for i in range(x.ndim) if i not in reduced]
     kept_shape = tuple(x.shape[i] for i in kept)
+    out_shape = tuple(1 if i in reduced else n for i, n in enumerate(x.shape)) \
+        if keepdims else kept_shape
+    if out is not None and not isinstance(out, np.ndarray):
+        result_dtype = _result_dtype(x.dtype, dtype, None)
+        _sum_general(x, axis, dtype, buffer_out(out, out_shape, result_dtype, _FUNCTION), keepdims)
+        return out
     if out is not None:
-        check_out(out, tuple(1 if i in reduced else n for i, n in enumerate(x.shape))
-                  if keepdims else kept_shape, _FUNCTION)
+        check_out(out, out_shape, _FUNCTION)
     result_dtype = _result_dtype(x.dtype, dtype, out)
     c_dtype = _c_result_dtype(result_dtype)
     result_code = code_of(c_dtype or result_dtype, _FUNCTION)
@@ -130,7 +132,7 @@ def _reduced_axes(axis, ndim):
 def _result_dtype(input_dtype, dtype, out):
     if dtype is not None:
         return np.dtype(dtype)
-    default = _default_result_dtype(input_dtype)
+    default = sum_default_dtype(input_dtype)
     if out is not None and np.can_cast(input_dtype, out.dtype, "safe") \
             and _c_result_dtype(out.dtype) is not None:
         return out.dtype  # like NumPy, accumulate in out's dtype when the input casts safely
@@ -138,13 +140,6 @@ def _result_dtype(input_dtype, dtype, out):
 
 
 def _sum_into(x, code, nreduce, out, out_code):
-    status = _call(x, code, nreduce, out, out_code)
-    if status == EOVERLAP:  # out overlaps x: sum a copy of x
-        status = _call(x.copy(), code, nreduce, out, out_code)
-    if status:
-        check_status(status, _FUNCTION)
-
-
-def _call(x, code, nreduce, out, out_code):
-    return lib.sum_array(data_pointer(x), x.strides, x.ndim, x.shape, code, nreduce,
-                         data_pointer(out), out.strides, out_code)
+    call_checked(_FUNCTION, lambda x: lib.sum_array(
+        data_pointer(x), x.strides, x.ndim, x.shape, code, nreduce,
+        data_pointer(out), out.strides, out_code), x)

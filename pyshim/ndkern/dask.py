@@ -22,18 +22,19 @@ environment to start them with.
 import functools
 import os
 import time
+from typing import Any, Dict, Optional, Tuple, Union
+
+from numpy.typing import DTypeLike
 
 import dask.array as da
 import numpy as np
 from dask.array.overlap import ensure_minimum_chunksize
 
-from ._arrays import code_of
-from ._convolve import (_BAD_BOUNDARY, _BAD_MODE, _BOUNDARIES, _MODES, _code, _fill_element,
-                        _output_shape, convolve2d as _convolve2d, correlate2d as _correlate2d)
-from ._convolve import _BAD_METHOD, _METHODS
+from . import convolve2d as _convolve2d, correlate2d as _correlate2d
+from . import square_array as _square_array, sum_array as _sum_array
+from ._conventions import (convolve_arguments, convolve_method, convolve_output_shape,
+                           fill_element, sum_default_dtype)
 from ._library import lib
-from ._square import square_array as _square_array
-from ._sum import _default_result_dtype, sum_array as _sum_array
 
 __all__ = ["convolve2d", "correlate2d", "sum_array", "square_array", "worker_env",
            "bench_scale_out"]
@@ -41,7 +42,8 @@ __all__ = ["convolve2d", "correlate2d", "sum_array", "square_array", "worker_env
 _DASK_BOUNDARY = {lib.NDKERN_BOUNDARY_WRAP: "periodic", lib.NDKERN_BOUNDARY_SYMM: "reflect"}
 
 
-def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, method="direct"):
+def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
+               fillvalue: Any = 0, method: str = "direct") -> Any:
     """``ndkern.convolve2d(in1, in2, mode, boundary, fillvalue)`` on a 2-D Dask array.
 
     `in1` is a Dask array (or anything ``da.asarray`` takes); `in2`, the
@@ -54,7 +56,8 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, method="dire
     return _overlapped(_convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue, method)
 
 
-def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, method="direct"):
+def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
+                fillvalue: Any = 0, method: str = "direct") -> Any:
     """``ndkern.correlate2d`` on a 2-D Dask array; arguments as convolve2d."""
     return _overlapped(_correlate2d, "correlate2d", in1, in2, mode, boundary, fillvalue,
                        method)
@@ -63,36 +66,31 @@ def correlate2d(in1, in2, mode="full", boundary="fill", fillvalue=0, method="dir
 def _overlapped(function, name, in1, in2, mode, boundary, fillvalue, method):
     image = da.asarray(in1)
     kernel = np.asarray(in2)
-    if not image.ndim == kernel.ndim == 2:
-        raise ValueError(f"{name} inputs must both be 2-D arrays")
-    mode_code = _code(_MODES, mode, _BAD_MODE)
-    boundary_code = _code(_BOUNDARIES, boundary, _BAD_BOUNDARY)
-    dtype = np.result_type(image.dtype, kernel.dtype).newbyteorder("=")
-    code_of(dtype, name)
+    mode_code, boundary_code, dtype, _ = convolve_arguments(name, image, kernel, mode, boundary)
     image, kernel = image.astype(dtype), kernel.astype(dtype)
-    shape = _output_shape(mode_code, image.shape, kernel.shape)  # ValueError if bad
+    shape = convolve_output_shape(mode_code, image.shape, kernel.shape)  # ValueError if bad
     # 'same' output starts (K-1)//2 rows into the full convolution, K//2 into
     # the full correlation (as SciPy).
     correlate = function is _correlate2d
     plans = [_AxisPlan(mode_code, size, kernel_size,
                        kernel_size // 2 if correlate else (kernel_size - 1) // 2)
              for size, kernel_size in zip(image.shape, kernel.shape)]
-    _code(_METHODS, method, _BAD_METHOD)
+    convolve_method(method)  # ValueError now, not in a worker
+    function = functools.partial(function, method=method)
     whole = functools.partial(function, in2=kernel, mode=mode, boundary=boundary,
-                              fillvalue=fillvalue, method=method)
+                              fillvalue=fillvalue)
     if not all(plan.fits for plan in plans):
         return image.rechunk(-1).map_blocks(whole, chunks=tuple((n,) for n in shape),
                                             dtype=dtype, meta=np.empty((0, 0), dtype))
 
     if boundary_code == lib.NDKERN_BOUNDARY_FILL:
-        edge = _fill_element(fillvalue, dtype)[0]
+        edge = fill_element(fillvalue, dtype)[0]
     else:
         edge = _DASK_BOUNDARY[boundary_code]
     image = image.rechunk({axis: ensure_minimum_chunksize(plan.minimum_chunk, chunks)
                            for axis, (plan, chunks) in enumerate(zip(plans, image.chunks))})
     windows = [plan.windows(chunks) for plan, chunks in zip(plans, image.chunks)]
-    block = functools.partial(_convolve_block, functools.partial(function, method=method),
-                              kernel, windows)
+    block = functools.partial(_convolve_block, function, kernel, windows)
     return da.map_overlap(block, image, depth={0: plans[0].depth, 1: plans[1].depth},
                           boundary={0: edge, 1: edge}, trim=False, allow_rechunk=False,
                           chunks=tuple(tuple(stop - start for start, stop in axis_windows)
@@ -151,7 +149,9 @@ def _convolve_block(function, kernel, windows, block, block_id=None):
     return function(needed, kernel, mode="valid")
 
 
-def sum_array(a, axis=None, dtype=None, keepdims=False, split_every=None):
+def sum_array(a: Any, axis: Union[None, int, Tuple[int, ...]] = None,
+              dtype: Optional[DTypeLike] = None, keepdims: bool = False,
+              split_every: Any = None) -> Any:
     """``ndkern.sum_array`` (numpy.sum) of a Dask array, as a ``da.reduction``.
 
     Each chunk is summed by ndkern; floating partial sums are kept in double
@@ -159,7 +159,7 @@ def sum_array(a, axis=None, dtype=None, keepdims=False, split_every=None):
     for one array.  Integer sums wrap modulo 2^bits and equal ndkern's exactly.
     """
     x = da.asarray(a)
-    result_dtype = np.dtype(dtype) if dtype is not None else _default_result_dtype(x.dtype)
+    result_dtype = np.dtype(dtype) if dtype is not None else sum_default_dtype(x.dtype)
     partial_dtype = {"f": np.dtype(np.float64), "c": np.dtype(np.complex128)}.get(
         result_dtype.kind, result_dtype)
     # (da.reduction would override a keyword named `dtype` with the result's.)
@@ -179,13 +179,13 @@ def _partial_sum(block, axis, keepdims, partial_dtype, result_dtype=None):
         return np.asarray(total).astype(result_dtype, copy=False)
 
 
-def square_array(x):
+def square_array(x: Any) -> Any:
     """``ndkern.square_array`` (numpy.square) of a Dask array, chunk by chunk."""
     x = da.asarray(x)
     return x.map_blocks(_square_array, dtype=x.dtype, meta=np.empty((0,) * x.ndim, x.dtype))
 
 
-def worker_env(num_threads=None):
+def worker_env(num_threads: Optional[int] = None) -> Dict[str, str]:
     """Environment for Dask worker processes so they load the same ndkern:
     PYTHONPATH with this package's directory, the NDKERN_* variables of this
     process, and NDKERN_NUM_THREADS=`num_threads` if given.  Pass it as
@@ -199,8 +199,9 @@ def worker_env(num_threads=None):
     return env
 
 
-def bench_scale_out(size=20000, chunk=5000, kernel_size=9, n_workers=2, dtype="float32",
-                    mode="same", boundary="symm"):
+def bench_scale_out(size: int = 20000, chunk: int = 5000, kernel_size: int = 9,
+                    n_workers: int = 2, dtype: DTypeLike = "float32", mode: str = "same",
+                    boundary: str = "symm") -> Dict[str, Any]:
     """Time convolve2d of a random `size` x `size` image on a LocalCluster.
 
     Starts `n_workers` worker processes (one Dask thread each; ndkern splits

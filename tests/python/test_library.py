@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import ndkern
-from ndkern import _errors, _library
+from ndkern import _errors, _header, _library
 from ndkern._library import ffi, lib
 
 PACKAGE_DIR = Path(ndkern.__file__).resolve().parent
@@ -39,12 +39,12 @@ def test_cdef_is_the_header_block_without_comments():
     text = ("#define OUTSIDE 1\n/* NDKERN_CDEF_BEGIN */\n/* doc */\n#define N 3  /* trailing */\n"
             "// line comment\nNDKERN_API int f(const int64_t *s);\n/* NDKERN_CDEF_END */\n"
             "int after(void);")
-    cdef = _library.cdef_from_header(text)
+    cdef = _header.cdef_from_header(text)
     assert "OUTSIDE" not in cdef and "after" not in cdef
     assert "/*" not in cdef and "//" not in cdef and "NDKERN_API" not in cdef
     assert "#define N 3" in cdef and "int f(const int64_t *s);" in cdef
     with pytest.raises(ImportError, match="NDKERN_CDEF"):
-        _library.cdef_from_header("int f(void);")
+        _header.cdef_from_header("int f(void);")
 
 
 def test_every_exported_function_is_declared():
@@ -68,7 +68,22 @@ def test_status_codes_become_exceptions(status, exception):
         _errors.check_status(status, "some_function")
     assert type(raised.value) is exception
     assert str(raised.value).startswith("some_function: " + message)
+    name = ffi.string(lib.ndkern_status_name(status)).decode()
+    assert f"({name}, libndkern status {status})" in str(raised.value)
     _errors.check_status(lib.NDKERN_OK, "some_function")  # no exception
+
+
+def test_errors_without_status_names(tmp_path):
+    """A header from before ndkern_status_name: errors still carry the message."""
+    text = Path(ndkern.header_path).read_text()
+    header = tmp_path / "ndkern.h"
+    header.write_text(re.sub(r"NDKERN_API const char \*ndkern_status_name\(int code\);", "", text))
+    result = run_python("from ndkern._errors import check_status\ntry:\n"
+                        "    check_status(-1, 'f')\nexcept ValueError as e:\n    print(e)",
+                        {"NDKERN_HEADER": str(header)})
+    assert result.returncode == 0, result.stderr
+    message = ffi.string(lib.ndkern_strerror(-1)).decode()
+    assert result.stdout.splitlines()[-1] == f"f: {message} (libndkern status -1)"
 
 
 def test_env_library_that_does_not_exist_is_reported(tmp_path):
@@ -116,3 +131,40 @@ def test_header_found_next_to_an_installed_library(tmp_path):
                         package_parent=copy.parent)
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.split()[0]) == tmp_path / "include" / "ndkern.h"
+
+
+def test_library_and_header_of_different_versions_raise_import_error(tmp_path):
+    text = Path(ndkern.header_path).read_text()
+    patch = int(re.search(r"#define NDKERN_VERSION_PATCH\s+(\d+)", text).group(1))
+    header = tmp_path / "ndkern.h"
+    header.write_text(re.sub(r"(#define NDKERN_VERSION_PATCH\s+)\d+", rf"\g<1>{patch + 7}", text))
+    result = run_python("import ndkern", {"NDKERN_HEADER": str(header)})
+    assert result.returncode != 0 and "ImportError" in result.stderr
+    major_minor = ndkern.__version__.rsplit(".", 1)[0]
+    assert f"ndkern_version() = {ndkern.__version__}" in result.stderr
+    assert f"NDKERN_VERSION = {major_minor}.{patch + 7}" in result.stderr
+    assert str(header) in result.stderr and ndkern.library_path in result.stderr
+
+
+def test_pyshim_metadata_has_the_header_version():
+    """pip install ./pyshim takes its version from pyshim/pyproject.toml
+    (configure.ac and make wheel read the header's)."""
+    pyproject = (PACKAGE_DIR.parent / "pyproject.toml").read_text()
+    assert f'version = "{ndkern.__version__}"' in pyproject
+
+
+def test_bundled_library_comes_before_the_recorded_libdir(tmp_path):
+    """A wheel's layout: the package with libndkern and ndkern.h inside, and
+    a _buildconfig.py naming some other libdir: the bundled copy is loaded."""
+    copy = tmp_path / "site" / "ndkern"
+    shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copyfile(ndkern.library_path, copy / "libndkern.so")
+    shutil.copyfile(ndkern.header_path, copy / "ndkern.h")
+    (copy / "_buildconfig.py").write_text(f"LIBDIR = {str(tmp_path / 'nowhere')!r}\n"
+                                          "INCLUDEDIR = None\n")
+    result = run_python("import ndkern, ndkern._library as l; print(l.library_found_by);"
+                        "print(ndkern.library_path)",
+                        {"NDKERN_LIBRARY": None, "NDKERN_HEADER": None},
+                        cwd=tmp_path, package_parent=copy.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["bundled in the package", str(copy / "libndkern.so")]

@@ -103,3 +103,25 @@ def test_fused_levels_bit_identical(results):
     for name in avx2:
         assert avx512[name].dtype == avx2[name].dtype
         np.testing.assert_array_equal(avx512[name], avx2[name], err_msg=name)
+
+
+@pytest.mark.parametrize("value", ["avx-2", "AVX2", "sse4"])
+def test_unknown_simd_value_warns_naming_it_and_the_level_used(value):
+    env = dict(os.environ, NDKERN_SIMD=value,
+               PYTHONPATH=os.path.dirname(os.path.dirname(ndkern.__file__)))
+    result = subprocess.run([sys.executable, "-c", "import ndkern; print(ndkern.simd_level())"],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    used = result.stdout.strip()
+    assert "RuntimeWarning" in result.stderr
+    assert repr(value) in result.stderr and repr(used) in result.stderr
+
+
+@pytest.mark.parametrize("value", LEVELS + ("",))
+def test_known_simd_values_do_not_warn(value):
+    env = dict(os.environ, NDKERN_SIMD=value,
+               PYTHONPATH=os.path.dirname(os.path.dirname(ndkern.__file__)))
+    result = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c",
+                             "import ndkern"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -45,6 +45,27 @@ use_installed_prefix() {
     export LD_LIBRARY_PATH
 }
 
+# make_quietly ARGS...: a make of its own, not part of "make check"'s.
+make_quietly() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u DESTDIR $REACH_MAKE "$@"; }
+
+# run_logged LOG DESCRIPTION COMMAND...: on failure show the log's end.
+run_logged() {
+    log=$1 description=$2
+    shift 2
+    echo "== $description"
+    if ! "$@" >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        fail "$description (log: $log)"
+    fi
+}
+
+# fresh_venv DIR: a new virtual environment of the configure-time Python,
+# with pip; packages come from PyPI (or pip's cache).
+fresh_venv() {
+    [ "$REACH_PYTHON" != none ] || fail "configure found no Python"
+    run_logged "$1.log" "python -m venv ${1##*/}" "$REACH_PYTHON" -m venv "$1"
+}
+
 # A fresh scratch directory for one test.
 scratch_dir() {
     rm -rf "$REACH_WORK/$1"

@@ -19,18 +19,6 @@ require_tool pkg-config pkg-config
 work=$(scratch_dir install)
 rm -rf "$REACH_PREFIX"
 stage="$work/stage"
-make_quietly() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u DESTDIR $REACH_MAKE "$@"; }
-
-# run_logged LOG DESCRIPTION COMMAND...: on failure show the log's end.
-run_logged() {
-    log=$1 description=$2
-    shift 2
-    echo "== $description"
-    if ! "$@" >"$log" 2>&1; then
-        tail -n 40 "$log" >&2
-        fail "$description (log: $log)"
-    fi
-}
 
 run_logged "$work/distdir.log" "make distdir" \
     make_quietly -C "$REACH_BUILDDIR" distdir distdir="$work/src"
@@ -54,7 +42,7 @@ check_tree() {
         || fail "expected one installed Python package, found: '$package_dir'"
     for module in "$REACH_SRCDIR"/pyshim/ndkern/*.py; do
         [ -f "$package_dir/${module##*/}" ] || fail "pyshim/ndkern/${module##*/} is not" \
-            "installed: add it to pkgpython_PYTHON in Makefile.am"
+            "installed: add it to NDKERN_PY_MODULES in Makefile.am"
     done
     cmp "$REACH_SRCDIR/csrc/ndkern.h" "$package_dir/ndkern.h" \
         || fail "the package has no copy of csrc/ndkern.h"
