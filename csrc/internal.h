@@ -161,10 +161,14 @@ void ndk_odometer_next(struct ndk_odometer *o);
  * should get at least `grain` units.  Always >= 1. */
 int ndk_threads_for(int64_t work, int64_t grain);
 
-/* Runs fn(ctx, task, worker) for every task in [0, ntasks) on `nthreads`
- * workers (the caller is worker 0).  Tasks are handed out in order; which
- * worker runs a task must not change the result.  Never fails: if a thread
- * cannot be started its tasks run on the others. */
+/* Runs fn(ctx, task, worker) for every task in [0, ntasks) on up to
+ * `nthreads` workers with indices in [0, nthreads) (the caller is worker 0;
+ * the others are threads of the persistent pool in pool.c).  Tasks are
+ * handed out in order; which worker runs a task must not change the result.
+ * Never fails and never waits for another call: if the pool is busy (another
+ * thread's call, or fn itself calling the library) or a thread cannot be
+ * started, the tasks run on the workers there are, possibly the caller
+ * alone. */
 typedef void (*ndk_task_fn)(void *ctx, int64_t task, int worker);
 void ndk_parallel_for(int nthreads, int64_t ntasks, ndk_task_fn fn, void *ctx);
 

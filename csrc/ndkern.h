@@ -14,9 +14,10 @@
  *  - A pointer may be NULL only when the array has no elements.
  *  - Every function returns NDKERN_OK (0) or a negative NDKERN_E* code and
  *    writes nothing to its outputs when it returns an error.
- *  - The library never allocates memory that outlives a call, never prints,
- *    never aborts, and keeps no global mutable state except the thread
- *    setting (ndkern_set_num_threads).  Every function is thread-safe and
+ *  - The library never allocates memory that outlives a call (but for its
+ *    worker threads), never prints, never aborts, and keeps no global
+ *    mutable state except the thread setting (ndkern_set_num_threads) and
+ *    its pool of worker threads.  Every function is thread-safe and
  *    reentrant.  Results do not depend on the number of threads.
  *
  * The declarations between the NDKERN_CDEF markers are read by the Python
@@ -286,6 +287,15 @@ NDKERN_API int ndkern_dtype_size(int dtype);
  * else the number of online CPUs).  Small inputs always run on the calling
  * thread.  Returns NDKERN_OK or NDKERN_EINVAL (n < 0 or n > 1024).
  * The setting is process-wide and safe to change from any thread.
+ *
+ * Threaded calls run on the calling thread plus up to n - 1 pool workers,
+ * started by the first such call and kept for later ones; lowering n ends
+ * the surplus.  One call at a time uses the pool: a call made while another
+ * thread's call has it runs alone on its own thread, so concurrent callers
+ * never wait for each other and never add threads beyond the pool.  Workers
+ * block all signals and are never joined: process exit does not wait for
+ * them, and dlclose leaves the library loaded (it is linked -z nodelete
+ * where the linker has it).  After fork() the child starts its own workers.
  */
 NDKERN_API int ndkern_set_num_threads(int n);
 
