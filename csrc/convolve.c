@@ -31,12 +31,16 @@
  *      packs or factors W, then strips of STRIP_ROWS output rows as tasks
  *      over threads, each building its rows of P and calling the core).
  *      A method reads P through struct ndk_conv_padded (the boundary rule
- *      and fill value applied) and writes h with ndk_conv_store_row. */
+ *      and fill value applied) and writes h with ndk_conv_store_row.
+ *      ndkern_convolve2d_method chooses the method (execute_method): the
+ *      FFT is ndk_conv_execute_fft (fft_convolve.c); NDKERN_METHOD_AUTO asks
+ *      the cost model of "method choice" once W's rank is known. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include "convolve.h"
+#include "fft.h"
 
 /* Output rows per task. */
 #define STRIP_ROWS 32
@@ -915,8 +919,12 @@ static int plan_separable(struct direct_plan *d)
     return rc;
 }
 
-/* Step 4 by the direct method: at most kh * kw multiply-adds per output. */
-static int run_direct(const struct ndk_conv_plan *p)
+static int fft_is_faster(const struct ndk_conv_plan *p, int separable);
+
+/* Step 4 by the direct method: at most kh * kw multiply-adds per output.
+ * With `may_use_fft` (NDKERN_METHOD_AUTO), by FFT instead when the cost
+ * model, told whether W is rank 1, says that is faster. */
+static int run_direct(const struct ndk_conv_plan *p, int may_use_fft)
 {
     /* Real float output whose rows are contiguous, aligned arrays of the
      * compute type needs no accumulator copy. */
@@ -931,6 +939,11 @@ static int run_direct(const struct ndk_conv_plan *p)
         .core_writes_out = core_writes_out,
     };
     int rc = plan_separable(&d);
+    if (rc == NDKERN_OK && may_use_fft && fft_is_faster(p, d.separable)) {
+        free(d.w_col);
+        free(d.w_row);
+        return ndk_conv_execute_fft(p);
+    }
     if (rc == NDKERN_OK && !d.separable)
         rc = pack_kernel(&d);
     if (rc == NDKERN_OK)
@@ -963,7 +976,90 @@ int ndk_conv_execute(const struct ndk_conv_plan *p)
 {
     if (p->kernel.rows == 0 || p->kernel.cols == 0)
         return write_zero_output(p);
-    return run_direct(p);
+    return run_direct(p, 0);
+}
+
+/* Step 4 by `method` (enum ndkern_method).  Integers and empty kernels are
+ * always direct (conv_common refuses NDKERN_METHOD_FFT on integers). */
+static int execute_method(const struct ndk_conv_plan *p, int method)
+{
+    if (p->kernel.rows == 0 || p->kernel.cols == 0 || method == NDKERN_METHOD_DIRECT ||
+        ndk_dtypes[p->dtype].kind == NDK_KIND_INT)
+        return ndk_conv_execute(p);
+    return method == NDKERN_METHOD_FFT ? ndk_conv_execute_fft(p) : run_direct(p, 1);
+}
+
+/* ------------------------------------------------------- method choice */
+
+/* The direct method's cost per output pixel, in nanoseconds: per tap plus
+ * a fixed part, float32 and float64, per kernel level.  Measured with one
+ * thread on a 1000x1000 image, K = 15 ... 63 (Intel Xeon, AVX-512,
+ * 2026-12): per-tap cost falls as K grows, which the fixed part absorbs.
+ * The FFT's cost is ndk_fft_correlate_cost (fft_convolve.c). */
+struct direct_cost {
+    const char *level;
+    double tap_ns[2], pixel_ns[2]; /* [0] float32, [1] float64 */
+};
+static const struct direct_cost direct_costs[] = {
+    {.level = "avx512", .tap_ns = {0.012, 0.024}, .pixel_ns = {1.8, 3.5}},
+    {.level = "avx2", .tap_ns = {0.021, 0.043}, .pixel_ns = {1.1, 2.3}},
+    {.level = "baseline", .tap_ns = {0.10, 0.19}, .pixel_ns = {1.0, 1.5}},
+};
+
+static const struct direct_cost *direct_cost_here(void)
+{
+    const char *level = ndk_kernels()->name;
+    const size_t n = sizeof direct_costs / sizeof direct_costs[0];
+    for (size_t i = 0; i + 1 < n; i++)
+        if (strcmp(level, direct_costs[i].level) == 0)
+            return &direct_costs[i];
+    return &direct_costs[n - 1];
+}
+
+/* The cost model of NDKERN_METHOD_AUTO for an hh x hw output of a float
+ * dtype and a kh x kw kernel (two passes of kh + kw taps if separable). */
+static int fft_is_faster_for(int64_t hh, int64_t hw, int64_t kh, int64_t kw, int dtype,
+                             int separable)
+{
+    if (ndk_dtypes[dtype].kind == NDK_KIND_INT)
+        return 0;
+    const int is_f32 = dtype == NDKERN_FLOAT32 || dtype == NDKERN_COMPLEX64;
+    const int is_complex = ndk_dtypes[dtype].kind == NDK_KIND_COMPLEX;
+    const struct direct_cost *cost = direct_cost_here();
+    const double taps = separable ? (double)(kh + kw) : (double)kh * (double)kw;
+    const double direct = (double)hh * (double)hw * (is_complex ? 4 : 1) *
+                          (taps * cost->tap_ns[!is_f32] + cost->pixel_ns[!is_f32]);
+    return ndk_fft_correlate_cost(hh + kh - 1, hw + kw - 1, is_f32, is_complex) < direct;
+}
+
+static int fft_is_faster(const struct ndk_conv_plan *p, int separable)
+{
+    return fft_is_faster_for(p->out.rows, p->out.cols, p->kernel.rows, p->kernel.cols,
+                             p->dtype, separable);
+}
+
+NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t g_shape[2],
+                                         int dtype, int mode)
+{
+    if (!ndk_dtype_valid(dtype))
+        return NDKERN_EDTYPE;
+    if (f_shape == NULL || g_shape == NULL || mode < NDKERN_MODE_FULL ||
+        mode > NDKERN_MODE_VALID || f_shape[0] < 0 || f_shape[1] < 0 || g_shape[0] < 0 ||
+        g_shape[1] < 0 || f_shape[0] > CONV_MAX_BUFFER_BYTES ||
+        f_shape[1] > CONV_MAX_BUFFER_BYTES || g_shape[0] > CONV_MAX_BUFFER_BYTES ||
+        g_shape[1] > CONV_MAX_BUFFER_BYTES)
+        return NDKERN_EINVAL;
+    int64_t h_shape[2];
+    int swapped;
+    const int rc = ndk_conv_output_shape(mode, f_shape, g_shape, h_shape, &swapped);
+    if (rc != NDKERN_OK)
+        return rc;
+    const int64_t *kernel = swapped ? f_shape : g_shape;
+    if (h_shape[0] <= 0 || h_shape[1] <= 0 || kernel[0] == 0 || kernel[1] == 0)
+        return NDKERN_METHOD_DIRECT;
+    return fft_is_faster_for(h_shape[0], h_shape[1], kernel[0], kernel[1], dtype, 0)
+               ? NDKERN_METHOD_FFT
+               : NDKERN_METHOD_DIRECT;
 }
 
 /* ---------------------------------------------------------- entry points */
@@ -972,8 +1068,14 @@ static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_
                        const void *g, const int64_t g_shape[2], const int64_t g_strides[2],
                        void *h, const int64_t h_shape[2], const int64_t h_strides[2],
                        int dtype, int mode, int boundary, const void *fillvalue,
-                       int correlate)
+                       int correlate, int method)
 {
+    if ((correlate != 0 && correlate != 1) || method < NDKERN_METHOD_DIRECT ||
+        method > NDKERN_METHOD_AUTO)
+        return NDKERN_EINVAL;
+    if (method == NDKERN_METHOD_FFT && ndk_dtype_valid(dtype) &&
+        ndk_dtypes[dtype].kind == NDK_KIND_INT)
+        return NDKERN_EDTYPE;
     struct ndk_conv_request req = {
         .dtype = dtype,
         .mode = mode,
@@ -990,7 +1092,7 @@ static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_
     rc = ndk_conv_choose_types(&plan, req.fillvalue);
     if (rc != NDKERN_OK)
         return rc;
-    return ndk_conv_execute(&plan);
+    return execute_method(&plan, method);
 }
 
 NDKERN_API int convolve2d(const void *f, const int64_t f_shape[2], const int64_t f_strides[2],
@@ -999,7 +1101,7 @@ NDKERN_API int convolve2d(const void *f, const int64_t f_shape[2], const int64_t
                           int dtype, int mode, int boundary, const void *fillvalue)
 {
     return conv_common(f, f_shape, f_strides, g, g_shape, g_strides, h, h_shape, h_strides,
-                       dtype, mode, boundary, fillvalue, 0);
+                       dtype, mode, boundary, fillvalue, 0, NDKERN_METHOD_DIRECT);
 }
 
 NDKERN_API int ndkern_correlate2d(const void *f, const int64_t f_shape[2],
@@ -1010,5 +1112,17 @@ NDKERN_API int ndkern_correlate2d(const void *f, const int64_t f_shape[2],
                                   int boundary, const void *fillvalue)
 {
     return conv_common(f, f_shape, f_strides, g, g_shape, g_strides, h, h_shape, h_strides,
-                       dtype, mode, boundary, fillvalue, 1);
+                       dtype, mode, boundary, fillvalue, 1, NDKERN_METHOD_DIRECT);
+}
+
+NDKERN_API int ndkern_convolve2d_method(const void *f, const int64_t f_shape[2],
+                                        const int64_t f_strides[2], const void *g,
+                                        const int64_t g_shape[2], const int64_t g_strides[2],
+                                        void *h, const int64_t h_shape[2],
+                                        const int64_t h_strides[2], int dtype, int mode,
+                                        int boundary, const void *fillvalue, int correlate,
+                                        int method)
+{
+    return conv_common(f, f_shape, f_strides, g, g_shape, g_strides, h, h_shape, h_strides,
+                       dtype, mode, boundary, fillvalue, correlate, method);
 }

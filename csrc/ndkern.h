@@ -206,6 +206,67 @@ NDKERN_API int ndkern_correlate2d(const void *f, const int64_t f_shape[2],
                                   int dtype, int mode, int boundary,
                                   const void *fillvalue);
 
+/* How convolve2d-style functions compute (ndkern_convolve2d_method). */
+enum ndkern_method {
+    NDKERN_METHOD_DIRECT = 0,  /* the direct sum, exactly convolve2d            */
+    NDKERN_METHOD_FFT = 1,     /* by fast Fourier transforms (float types only) */
+    NDKERN_METHOD_AUTO = 2     /* the faster of the two by a cost model         */
+};
+
+/*
+ * ndkern_convolve2d_method: convolve2d (correlate == 0) or
+ * ndkern_correlate2d (correlate == 1) with a choice of method.  Arguments,
+ * shapes, modes, boundaries and the other errors are those of convolve2d.
+ *
+ *   NDKERN_METHOD_DIRECT  exactly convolve2d / ndkern_correlate2d
+ *   NDKERN_METHOD_FFT     the same sums by FFT, for FLOAT32, FLOAT64,
+ *                         COMPLEX64 and COMPLEX128 (integer dtypes:
+ *                         NDKERN_EDTYPE).  f extended by the boundary rule
+ *                         (fill value included) is correlated with the
+ *                         kernel through 5-smooth transforms of at least
+ *                         (Mh + K0 - 1) x (Mw + K1 - 1), Mh x Mw the output,
+ *                         computed in float for float32/complex64 and in
+ *                         double for float64/complex128, twiddles rounded
+ *                         from double.  The error is relative to the data's
+ *                         scale, not to each output: for random normal data
+ *                         max|h_fft - h| <= 1e-4 (float32) and 1e-12
+ *                         (float64) times max|h|, but small outputs next to
+ *                         large ones lose relative accuracy, and any inf or
+ *                         NaN in f, g or the fill value can make every
+ *                         output NaN.  Results are bit-identical for any
+ *                         thread count and at every SIMD level.
+ *   NDKERN_METHOD_AUTO    integer dtypes: DIRECT (exact).  Floats: FFT when
+ *                         a cost model (measured per SIMD level) predicts
+ *                         it is faster: ndkern_choose_conv_method's choice,
+ *                         except that a kernel the direct method computes
+ *                         in two passes (rank 1, see convolve2d) is costed
+ *                         at kh + kw taps instead of kh * kw.
+ *
+ * Errors: those of convolve2d; NDKERN_EINVAL also for correlate not 0 or 1
+ * or an unknown method; NDKERN_EDTYPE for NDKERN_METHOD_FFT on integers.
+ */
+NDKERN_API int ndkern_convolve2d_method(const void *f, const int64_t f_shape[2],
+                                        const int64_t f_strides[2],
+                                        const void *g, const int64_t g_shape[2],
+                                        const int64_t g_strides[2],
+                                        void *h, const int64_t h_shape[2],
+                                        const int64_t h_strides[2],
+                                        int dtype, int mode, int boundary,
+                                        const void *fillvalue, int correlate,
+                                        int method);
+
+/*
+ * ndkern_choose_conv_method: the method NDKERN_METHOD_AUTO picks for a
+ * general (not rank-1) kernel of shape g_shape and an image of shape
+ * f_shape: NDKERN_METHOD_DIRECT or NDKERN_METHOD_FFT (never FFT for integer
+ * dtypes or empty outputs), as scipy.signal.choose_conv_method.
+ *
+ * Errors: NDKERN_EDTYPE, NDKERN_EINVAL (NULL shape, negative extent, bad
+ * mode), NDKERN_ESHAPE (valid mode, neither input contains the other).
+ */
+NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t g_shape[2],
+                                         int dtype, int mode);
+
 /* A static English description of `code`; never NULL (unknown codes get a
  * generic text). */
 NDKERN_API const char *ndkern_strerror(int code);

@@ -9,7 +9,10 @@
  * hostile arguments (among them kernels and images of 2^60 and more
  * broadcast elements, which no call can compute: it must fail cleanly).
  * Results must equal ref_conv2d_at: integers bit for bit, floats within
- * the tolerance of test_convolve.c, NaN and infinities by class.
+ * the tolerance of test_convolve.c, NaN and infinities by class.  Calls go
+ * through convolve2d / ndkern_correlate2d or ndkern_convolve2d_method with
+ * each method; the FFT's floats get its own rounding bound (finite inputs
+ * only: the FFT spreads infinities and NaN), integers NDKERN_EDTYPE.
  */
 #include "fuzz.h"
 
@@ -30,6 +33,7 @@ static long double conv_tolerance(int dt, const struct ref_value *want)
 
 struct conv_call {
     int correlate, dt, mode, boundary, swapped;
+    long double fft_tol;            /* the FFT method's extra tolerance, or 0 */
     struct fz_array f, g, h;
     unsigned char *fill;            /* its own allocation of one element, or NULL */
     enum fz_numeric numeric;
@@ -60,11 +64,37 @@ static void check_results(const struct fz_world *w, const struct conv_call *c)
                                               operand(w, &c->g), c->dt, c->mode, c->boundary,
                                               c->fill, c->swapped, c->h.shape, m, n);
         int64_t index[2] = {m, n};
-        FZ_CHECK_VALUE(c->dt, fz_at(&c->h, index), &want, conv_tolerance(c->dt, &want),
+        FZ_CHECK_VALUE(c->dt, fz_at(&c->h, index), &want,
+                       conv_tolerance(c->dt, &want) + c->fft_tol,
                        c->numeric, "%s %s mode %d boundary %d%s, h[%" PRId64 ",%" PRId64 "]",
                        c->correlate ? "correlate2d" : "convolve2d", ref_dtypes[c->dt].name,
                        c->mode, c->boundary, c->fill ? "" : " (NULL fill)", m, n);
     }
+}
+
+/* The FFT's rounding is relative to ||P||_2 ||W||_2 (P the extended image,
+ * W the kernel; every value at most the largest of f, g and the fill). */
+static long double fft_tolerance(const struct conv_call *c)
+{
+    long double largest = 0;
+    const int uses_fill = c->fill && c->boundary == NDKERN_BOUNDARY_FILL;
+    for (int part = 0; uses_fill && part <= ref_is_complex(c->dt); part++)
+        largest = fmaxl(largest, 2 * fabsl(ref_load_component(c->fill, c->dt, part)));
+    const struct fz_array *arrays[2] = {&c->f, &c->g};
+    for (int i = 0; i < 2; i++) {
+        int64_t index[2] = {0, 0};
+        if (arrays[i]->count > 0)
+            do
+                for (int part = 0; part <= ref_is_complex(c->dt); part++)
+                    largest = fmaxl(largest, 2 * fabsl(ref_load_component(
+                                                 fz_at(arrays[i], index), c->dt, part)));
+            while (ref_next_index(2, arrays[i]->shape, index));
+    }
+    const long double taps = fminl((long double)c->f.count, (long double)c->g.count);
+    const long double points = (long double)(c->h.shape[0] + c->f.shape[0] + c->g.shape[0]) *
+                               (long double)(c->h.shape[1] + c->f.shape[1] + c->g.shape[1]);
+    return 8 * ldexpl(1, -ref_dtypes[c->dt].bits) * (log2l(points + 2) + 4) * largest *
+           largest * sqrtl(points * taps);
 }
 
 /* Largest magnitude whose products and sums of this many terms cannot
@@ -265,18 +295,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hostile = fz_spoil(&in, &call, hostile, &expect);
     }
 
+    /* 0: convolve2d / ndkern_correlate2d, else ndkern_convolve2d_method
+     * with method - 1 (drawn last: older inputs keep their meaning). */
+    const int method = (int)fz_below(&in, 4);
+    if (method - 1 != NDKERN_METHOD_DIRECT && method > 0 && !ref_is_int(c.dt)) {
+        c.fft_tol = fft_tolerance(&c);
+        if (c.numeric != FZ_EXACT)
+            c.numeric = FZ_UNCHECKED;
+    }
+    if (method - 1 == NDKERN_METHOD_FFT && ref_is_int(c.dt)) /* checked before the rest */
+        expect = (struct fz_expect){NDKERN_EDTYPE, 0};
     fz_snapshot(&w);
     int (*function)(const void *, const int64_t *, const int64_t *, const void *,
                     const int64_t *, const int64_t *, void *, const int64_t *,
                     const int64_t *, int, int, int, const void *) =
         c.correlate ? ndkern_correlate2d : convolve2d;
-    int rc = function(ptr[0], arg_shape[0], arg_strides[0], ptr[1], arg_shape[1],
-                      arg_strides[1], ptr[2], arg_shape[2], arg_strides[2],
-                      arg_dtype, arg_mode, arg_boundary, c.fill);
-    FZ_CHECK_STATUS(expect, rc, hostile, "%s %s mode %d boundary %d; f %" PRId64 "x%" PRId64
-                    ", g %" PRId64 "x%" PRId64 ", h %" PRId64 "x%" PRId64 "\n", fz_case,
-                    ref_dtypes[c.dt].name, c.mode, c.boundary, f_shape[0], f_shape[1],
-                    g_shape[0], g_shape[1], h_shape[0], h_shape[1]);
+    int rc = method == 0
+                 ? function(ptr[0], arg_shape[0], arg_strides[0], ptr[1], arg_shape[1],
+                            arg_strides[1], ptr[2], arg_shape[2], arg_strides[2], arg_dtype,
+                            arg_mode, arg_boundary, c.fill)
+                 : ndkern_convolve2d_method(ptr[0], arg_shape[0], arg_strides[0], ptr[1],
+                                            arg_shape[1], arg_strides[1], ptr[2], arg_shape[2],
+                                            arg_strides[2], arg_dtype, arg_mode, arg_boundary,
+                                            c.fill, c.correlate, method - 1);
+    FZ_CHECK_STATUS(expect, rc, hostile, "%s %s mode %d boundary %d method %d; f %" PRId64
+                    "x%" PRId64 ", g %" PRId64 "x%" PRId64 ", h %" PRId64 "x%" PRId64 "\n",
+                    fz_case, ref_dtypes[c.dt].name, c.mode, c.boundary, method - 1, f_shape[0],
+                    f_shape[1], g_shape[0], g_shape[1], h_shape[0], h_shape[1]);
     if (rc == NDKERN_OK && hostile != HUGE_BROADCAST) {
         check_results(&w, &c);
         fz_mark_written(&w, &c.h);

@@ -15,7 +15,7 @@ was loaded and how it runs.
 
 from . import _threadpoolctl  # noqa: F401  (registers with threadpoolctl, if installed)
 from ._config import show_config
-from ._convolve import convolve2d, correlate2d
+from ._convolve import choose_conv_method, convolve2d, correlate2d
 from ._library import ffi as _ffi, header_path, lib as _lib, library_path
 from ._square import square_array
 from ._sum import sum_array
@@ -24,7 +24,7 @@ from ._threads import (get_num_threads, set_num_threads, simd_level, thread_sour
 
 __version__: str = _ffi.string(_lib.ndkern_version()).decode("ascii")
 
-__all__ = ["square_array", "sum_array", "convolve2d", "correlate2d",
+__all__ = ["square_array", "sum_array", "convolve2d", "correlate2d", "choose_conv_method",
            "set_num_threads", "get_num_threads", "threads", "thread_source", "simd_level",
            "show_config", "library_path", "header_path", "__version__"]
 

@@ -49,8 +49,8 @@ def main(args):
     sections = [
         ("convolve2d, 1000x1000 (*) 9x9, mode='full'", _convolution_cases),
         ("kernel-size sweep, 1000x1000 (*) KxK, mode='full'",
-         lambda p: _sweep_cases(p, (3, 9, 21, 31) if args.quick
-                                else (3, 5, 7, 9, 11, 15, 21, 31))),
+         lambda p: _sweep_cases(p, (3, 9, 21, 31, 127) if args.quick
+                                else (3, 5, 7, 9, 11, 15, 21, 31, 63, 127, 255))),
         ("sum_array", _sum_cases),
         ("square_array", _square_cases),
         ("Python call overhead", _overhead_cases),
@@ -136,6 +136,7 @@ def _conv_peers(peers, f, g, *, direct=True, seed=False):
         out["scipy.signal.convolve2d"] = lambda: scipy.convolve2d(f, g)
     if scipy is not None and f.dtype.kind == "f":
         out["scipy.signal.fftconvolve"] = lambda: scipy.fftconvolve(f, g)
+        out["scipy.signal.oaconvolve"] = lambda: scipy.oaconvolve(f, g)
     if cv2 is not None and f.dtype.kind == "f":
         # filter2D correlates and keeps the image size: with the kernel
         # reversed, anchor (0, 0) and the image zero-padded by K-1, the first
@@ -178,9 +179,13 @@ def _sweep_cases(peers, sizes):
         f = rng.standard_normal((1000, 1000)).astype(dtype)
         for k in sizes:
             g = rng.standard_normal((k, k)).astype(dtype)
-            cases.append(_case(f"{np.dtype(dtype).name} K={k}", _conv_flops(f.shape, g.shape),
-                               lambda f=f, g=g: ndkern.convolve2d(f, g),
-                               _conv_peers(peers, f, g), tags=("sweep", np.dtype(dtype).name, k)))
+            # method='auto': direct for small K, FFT for large (SciPy's
+            # direct convolve2d would take minutes past K = 31).
+            cases.append(_case(f"{np.dtype(dtype).name} K={k} auto",
+                               _conv_flops(f.shape, g.shape),
+                               lambda f=f, g=g: ndkern.convolve2d(f, g, method="auto"),
+                               _conv_peers(peers, f, g, direct=k <= 31),
+                               tags=("sweep", np.dtype(dtype).name, k)))
     return cases
 
 
@@ -448,6 +453,7 @@ def _plot(results, path):
                    label=f"ndkern {dtype}")
         right.plot(ks, [r["seconds"][r["best_peer"]] * 1e3 for r in rows], "x--",
                    label=f"fastest peer {dtype}")
+    right.set_xscale("log", base=2)
     right.set_xlabel("kernel size K")
     right.set_ylabel("ms (median)")
     right.set_yscale("log")

@@ -12,7 +12,7 @@ import numpy as np
 from ._arrays import code_of
 from ._library import lib
 
-__all__ = ["convolve_arguments", "convolve_output_shape", "fill_element",
+__all__ = ["convolve_arguments", "convolve_method", "convolve_output_shape", "fill_element",
            "sum_default_dtype"]
 
 # Names as scipy.signal accepts them, with its error messages.
@@ -21,7 +21,10 @@ _MODES = {"full": lib.NDKERN_MODE_FULL, "same": lib.NDKERN_MODE_SAME,
 _BOUNDARIES = {"fill": lib.NDKERN_BOUNDARY_FILL, "pad": lib.NDKERN_BOUNDARY_FILL,
                "wrap": lib.NDKERN_BOUNDARY_WRAP, "circular": lib.NDKERN_BOUNDARY_WRAP,
                "symm": lib.NDKERN_BOUNDARY_SYMM, "symmetric": lib.NDKERN_BOUNDARY_SYMM}
+_METHODS = {"direct": lib.NDKERN_METHOD_DIRECT, "fft": lib.NDKERN_METHOD_FFT,
+            "auto": lib.NDKERN_METHOD_AUTO}
 _BAD_MODE = "Acceptable mode flags are 'valid', 'same', or 'full'."
+_BAD_METHOD = "Acceptable method flags are 'auto', 'direct', or 'fft'."
 _BAD_BOUNDARY = ("Acceptable boundary flags are 'fill', 'circular' (or 'wrap'), "
                  "and 'symmetric' (or 'symm').")
 
@@ -37,6 +40,11 @@ def convolve_arguments(name, image, kernel, mode, boundary):
     boundary_code = _code(_BOUNDARIES, boundary, _BAD_BOUNDARY)
     dtype = np.result_type(image.dtype, kernel.dtype).newbyteorder("=")
     return mode_code, boundary_code, dtype, code_of(dtype, name)
+
+
+def convolve_method(method):
+    """The NDKERN_METHOD_* code of 'direct', 'fft' or 'auto'; ValueError else."""
+    return _code(_METHODS, method, _BAD_METHOD)
 
 
 def _code(codes, name, message):

@@ -6,37 +6,60 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import buffer_out, check_out, data_pointer
-from ._conventions import convolve_arguments, convolve_output_shape, fill_element
-from ._errors import call_checked
+from ._conventions import (convolve_arguments, convolve_method, convolve_output_shape,
+                           fill_element)
+from ._errors import call_checked, check_status
 from ._library import ffi, lib
 
-__all__ = ["convolve2d", "correlate2d"]
+__all__ = ["convolve2d", "correlate2d", "choose_conv_method"]
+
+# Integer 'fft' is allowed when the result is exact in double (SciPy's rule).
+_EXACT_LIMIT = 2 ** np.finfo(np.float64).nmant - 1
 
 
 def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
-               fillvalue: Any = 0, *, out: Optional[Any] = None) -> Any:
+               fillvalue: Any = 0, *, out: Optional[Any] = None, method: str = "direct") -> Any:
     """2-D convolution, as ``scipy.signal.convolve2d(in1, in2, mode, boundary, fillvalue)``.
 
     The result dtype is ``numpy.result_type(in1, in2)``; bool, float16 and
     types libndkern lacks raise TypeError.  `out`, if given, must be a
     writeable array of the result's shape and dtype, or a writable buffer
     (array.array, memoryview, mmap) of the result's dtype and size.
+    `method` is 'direct' (the default: exactly scipy.signal.convolve2d),
+    'fft' (the same sums by FFT, for large kernels; integers only when the
+    result is exact in double, else ValueError) or 'auto' (the faster of the
+    two by libndkern's cost model; integers stay direct).
     """
-    return _convolve(lib.convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue, out)
+    return _convolve(0, "convolve2d", in1, in2, mode, boundary, fillvalue, out, method)
 
 
 def correlate2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
-                fillvalue: Any = 0, *, out: Optional[Any] = None) -> Any:
+                fillvalue: Any = 0, *, out: Optional[Any] = None, method: str = "direct") -> Any:
     """2-D cross-correlation, as ``scipy.signal.correlate2d``; arguments as convolve2d."""
-    return _convolve(lib.ndkern_correlate2d, "correlate2d", in1, in2, mode, boundary,
-                     fillvalue, out)
+    return _convolve(1, "correlate2d", in1, in2, mode, boundary, fillvalue, out, method)
 
 
-def _convolve(c_function, name, in1, in2, mode, boundary, fillvalue, out):
+def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: str = "full") -> str:
+    """'direct' or 'fft': what ``method='auto'`` picks for these inputs, as
+    ``scipy.signal.choose_conv_method`` (from shapes and dtype; a rank-1
+    kernel, which the direct method runs in two passes, may still get
+    'direct' from 'auto')."""
+    image, kernel = np.asarray(in1), np.asarray(in2)
+    mode_code, _, _, code = convolve_arguments("choose_conv_method", image, kernel, mode, "fill")
+    convolve_output_shape(mode_code, image.shape, kernel.shape)  # SciPy's ValueErrors
+    choice = lib.ndkern_choose_conv_method(image.shape, kernel.shape, code, mode_code)
+    check_status(min(choice, 0), "choose_conv_method")
+    return "fft" if choice == lib.NDKERN_METHOD_FFT else "direct"
+
+
+def _convolve(correlate, name, in1, in2, mode, boundary, fillvalue, out, method):
     image, kernel = np.asarray(in1), np.asarray(in2)
     mode_code, boundary_code, dtype, code = convolve_arguments(name, image, kernel, mode,
                                                                boundary)
+    method_code = convolve_method(method)
     image, kernel = np.asarray(image, dtype), np.asarray(kernel, dtype)  # no copy if already dtype
+    if method_code == lib.NDKERN_METHOD_FFT and dtype.kind in "iu":
+        return _integer_fft(correlate, name, image, kernel, mode, boundary, fillvalue, out)
     shape = convolve_output_shape(mode_code, image.shape, kernel.shape)
     fill = fill_element(fillvalue, dtype) if boundary_code == lib.NDKERN_BOUNDARY_FILL else None
     if out is None:
@@ -49,9 +72,38 @@ def _convolve(c_function, name, in1, in2, mode, boundary, fillvalue, out):
     else:
         result = buffer_out(out, shape, dtype, name)
     fill_pointer = ffi.NULL if fill is None else ffi.from_buffer(fill)
+    # 'direct' calls convolve2d / ndkern_correlate2d themselves.
+    direct = lib.ndkern_correlate2d if correlate else lib.convolve2d
+    method_args = () if method_code == lib.NDKERN_METHOD_DIRECT else (correlate, method_code)
+    c_function = lib.ndkern_convolve2d_method if method_args else direct
     call_checked(name, lambda image, kernel: c_function(
         data_pointer(image), image.shape, image.strides,
         data_pointer(kernel), kernel.shape, kernel.strides,
         data_pointer(result), result.shape, result.strides, code, mode_code, boundary_code,
-        fill_pointer), image, kernel)
+        fill_pointer, *method_args), image, kernel)
     return out
+
+
+def _integer_fft(correlate, name, image, kernel, mode, boundary, fillvalue, out):
+    """Integer 'fft': in float64 and rounded, when max|f| * max|g| * min(size) <
+    2^52 makes the result exact in double (SciPy's rule; f includes the fill
+    value), else ValueError.  Wraps to the integer type as the direct sum."""
+    uses_fill = convolve_arguments(name, image, kernel, mode, boundary)[1] == \
+        lib.NDKERN_BOUNDARY_FILL
+    fill = fill_element(fillvalue, image.dtype) if uses_fill else image[:0]
+    largest = [max((max(abs(int(a.min())), abs(int(a.max()))) for a in arrays if a.size),
+                   default=0) for arrays in ((image, fill), (kernel,))]
+    if largest[0] * largest[1] * min(image.size, kernel.size) > _EXACT_LIMIT:
+        raise ValueError(f"{name}: method='fft' on integers needs max|in1| * max|in2| * "
+                         f"min(in1.size, in2.size) < 2**52 (the result exact in double); "
+                         f"use method='direct'")
+    fill_value = float(fill[0]) if fill.size else 0.0
+    exact = _convolve(correlate, name, image.astype(np.float64), kernel.astype(np.float64),
+                      mode, boundary, fill_value, None, "fft")
+    result = np.rint(exact).astype(np.int64).astype(image.dtype)
+    if out is None:
+        return result
+    # Into `out` through the direct path (a valid-mode product with 1, exact),
+    # which checks and fills `out` as for any call.
+    return _convolve(correlate, name, result, np.ones((1, 1), image.dtype), "valid", "fill", 0,
+                     out, "direct")

@@ -32,8 +32,8 @@ from dask.array.overlap import ensure_minimum_chunksize
 
 from . import convolve2d as _convolve2d, correlate2d as _correlate2d
 from . import square_array as _square_array, sum_array as _sum_array
-from ._conventions import (convolve_arguments, convolve_output_shape, fill_element,
-                           sum_default_dtype)
+from ._conventions import (convolve_arguments, convolve_method, convolve_output_shape,
+                           fill_element, sum_default_dtype)
 from ._library import lib
 
 __all__ = ["convolve2d", "correlate2d", "sum_array", "square_array", "worker_env",
@@ -43,7 +43,7 @@ _DASK_BOUNDARY = {lib.NDKERN_BOUNDARY_WRAP: "periodic", lib.NDKERN_BOUNDARY_SYMM
 
 
 def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
-               fillvalue: Any = 0) -> Any:
+               fillvalue: Any = 0, method: str = "direct") -> Any:
     """``ndkern.convolve2d(in1, in2, mode, boundary, fillvalue)`` on a 2-D Dask array.
 
     `in1` is a Dask array (or anything ``da.asarray`` takes); `in2`, the
@@ -51,17 +51,19 @@ def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
     Chunks smaller than the kernel are merged first.  When the kernel is
     larger than the image (its border would wrap around the whole image more
     than once, or 'valid' mode swaps the inputs), the image is one chunk.
+    `method` ('direct', 'fft' or 'auto') applies to each chunk.
     """
-    return _overlapped(_convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue)
+    return _overlapped(_convolve2d, "convolve2d", in1, in2, mode, boundary, fillvalue, method)
 
 
 def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
-                fillvalue: Any = 0) -> Any:
+                fillvalue: Any = 0, method: str = "direct") -> Any:
     """``ndkern.correlate2d`` on a 2-D Dask array; arguments as convolve2d."""
-    return _overlapped(_correlate2d, "correlate2d", in1, in2, mode, boundary, fillvalue)
+    return _overlapped(_correlate2d, "correlate2d", in1, in2, mode, boundary, fillvalue,
+                       method)
 
 
-def _overlapped(function, name, in1, in2, mode, boundary, fillvalue):
+def _overlapped(function, name, in1, in2, mode, boundary, fillvalue, method):
     image = da.asarray(in1)
     kernel = np.asarray(in2)
     mode_code, boundary_code, dtype, _ = convolve_arguments(name, image, kernel, mode, boundary)
@@ -73,6 +75,8 @@ def _overlapped(function, name, in1, in2, mode, boundary, fillvalue):
     plans = [_AxisPlan(mode_code, size, kernel_size,
                        kernel_size // 2 if correlate else (kernel_size - 1) // 2)
              for size, kernel_size in zip(image.shape, kernel.shape)]
+    convolve_method(method)  # ValueError now, not in a worker
+    function = functools.partial(function, method=method)
     whole = functools.partial(function, in2=kernel, mode=mode, boundary=boundary,
                               fillvalue=fillvalue)
     if not all(plan.fits for plan in plans):
