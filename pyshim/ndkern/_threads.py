@@ -14,7 +14,7 @@ __all__ = ["set_num_threads", "get_num_threads", "threads", "thread_source", "si
            "SIMD_LEVELS", "warn_unknown_simd_request"]
 
 # The level names csrc/runtime.c knows (its `levels` table), lowest first.
-SIMD_LEVELS = ("baseline", "avx2", "avx512")
+SIMD_LEVELS = ("baseline", "avx2", "avx512", "neon")
 
 # The count last set through set_num_threads (0: the library's default).
 _requested_threads = 0
@@ -62,8 +62,9 @@ def thread_source() -> str:
 
 
 def simd_level() -> str:
-    """The instruction-set level of the kernels in use: "baseline", "avx2" or
-    "avx512" (the best the machine runs, capped by NDKERN_SIMD)."""
+    """The instruction-set level of the kernels in use: "baseline", "avx2",
+    "avx512" (x86-64) or "neon" (aarch64): the best the machine runs, capped by
+    NDKERN_SIMD."""
     return ffi.string(lib.ndkern_simd_level()).decode("ascii")
 
 
