@@ -351,12 +351,15 @@ void ndk_conv_geometry(struct ndk_conv_plan *p, const struct ndk_conv_request *r
 static int buffers_fit(const struct ndk_conv_plan *p)
 {
     const int64_t kh = p->kernel.rows, kw = p->kernel.cols;
-    int64_t taps, kernel_bytes, row_elems;
+    int64_t taps, kernel_bytes, row_elems, strip_rows, strip_row_bytes;
+    if (kh == 0 || kw == 0)
+        return 1; /* nothing is allocated: h is zero (step 4) */
     return !(__builtin_mul_overflow(kh, kw, &taps) ||
              __builtin_mul_overflow(taps, CONV_BYTES_PER_ELEMENT_BOUND, &kernel_bytes) ||
              __builtin_add_overflow(p->out.cols + kw, NDK_CONV_ROW_SLACK, &row_elems) ||
-             __builtin_mul_overflow(row_elems, CONV_BYTES_PER_ELEMENT_BOUND * (STRIP_ROWS + kh),
-                                    &row_elems) ||
+             __builtin_add_overflow(kh, STRIP_ROWS, &strip_rows) ||
+             __builtin_mul_overflow(strip_rows, CONV_BYTES_PER_ELEMENT_BOUND, &strip_row_bytes) ||
+             __builtin_mul_overflow(row_elems, strip_row_bytes, &row_elems) ||
              kernel_bytes > CONV_MAX_BUFFER_BYTES || row_elems > CONV_MAX_BUFFER_BYTES);
 }
 

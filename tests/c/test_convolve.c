@@ -845,6 +845,25 @@ static void test_overflow(void)
                "returned %d %s", rc, ndkern_status_name(rc));
         CHECK_UNCHANGED(&h, "h");
     }
+    {
+        /* Empty kernels of 2^42 and 2^60 rows: every output is an empty
+         * sum, 0, and no buffer size is computed from their height (it
+         * passed the buffer limit, or overflowed). */
+        int64_t gs[2] = {0, 0}, unit[2] = {8, 8};
+        for (int i = 0; i < 6; i++) {
+            int method = NDKERN_METHOD_DIRECT + i % 3;
+            gs[0] = INT64_C(1) << (i < 3 ? 42 : 60);
+            harness_set_context("empty kernel [%" PRId64 ", 0], same, method %d", gs[0], method);
+            double value = 1.0;
+            memcpy(h.data, &value, sizeof value);
+            int rc = ndkern_convolve2d_method(f.data, one, unit, NULL, gs, unit, h.data, one,
+                                              unit, dt, NDKERN_MODE_SAME,
+                                              NDKERN_BOUNDARY_FILL, NULL, 0, method);
+            CHECKF(rc == NDKERN_OK, "returned %d %s", rc, ndkern_status_name(rc));
+            memcpy(&value, h.data, sizeof value);
+            CHECKF(value == 0.0, "h = %g, not 0", value);
+        }
+    }
     harness_array_free(&f);
     harness_array_free(&g);
     harness_array_free(&h);
