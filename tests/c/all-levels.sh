@@ -5,12 +5,13 @@
 #   all-levels.sh PROGRAM [ARGS...]
 #
 # Each run also gets NDKERN_TEST_EXPECT_SIMD=LEVEL: the harness checks that
-# ndkern_simd_level() reports it.  Lines "DIGEST name value" that a program
-# prints (results documented as bit-identical across levels) must be the same
-# at every level.  NDKERN_TEST_LEVELS="baseline" overrides the list.
+# ndkern_simd_level() reports it.  Lines "DIGEST name value" and
+# "ARCH-DIGEST name value" that a program prints (results documented as
+# bit-identical across levels) must be the same at every level.  NDKERN_TEST_LEVELS="baseline" overrides the list.
 # The levels are those the build has (NDKERN_BUILDDIR/config.h, which for a
 # cross build are not this machine's) and the CPU runs.
-# With NDKERN_TEST_DIGEST_DIR set, the DIGEST lines must also equal those in
+# With NDKERN_TEST_DIGEST_DIR set, the DIGEST lines (not ARCH-DIGEST: results
+# identical on one architecture only) must also equal those in
 # that directory's PROGRAM.digest (another build's, e.g. x86's for an
 # aarch64 build under qemu), when the file exists.
 #
@@ -79,13 +80,14 @@ for level in $levels; do
         *) failed=1 ;;
     esac
     [ $rc = 77 ] && continue
+    grep -E '^(ARCH-)?DIGEST ' "$tmpdir/out" >"$tmpdir/levels-digest.$level"
     grep '^DIGEST ' "$tmpdir/out" >"$tmpdir/digest.$level"
     if [ -z "$first_digest" ]; then
         first_digest=$level
-    elif ! cmp -s "$tmpdir/digest.$first_digest" "$tmpdir/digest.$level"; then
+    elif ! cmp -s "$tmpdir/levels-digest.$first_digest" "$tmpdir/levels-digest.$level"; then
         echo "FAIL: results documented as bit-identical differ between" \
              "NDKERN_SIMD=$first_digest and NDKERN_SIMD=$level:"
-        diff "$tmpdir/digest.$first_digest" "$tmpdir/digest.$level"
+        diff "$tmpdir/levels-digest.$first_digest" "$tmpdir/levels-digest.$level"
         failed=1
     fi
     if [ -n "$reference_digest" ]; then

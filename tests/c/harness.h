@@ -27,7 +27,11 @@
  *    (the test itself could not run, e.g. out of memory).
  *  - harness_digest(name, bytes, n) hashes results into the digest `name`;
  *    at the end each digest is printed as "DIGEST name value" (in the order
- *    of first use), for all-levels.sh to compare across SIMD levels.
+ *    of first use), for all-levels.sh to compare across SIMD levels and with
+ *    another architecture's build.  harness_arch_digest is the same for
+ *    results documented identical across the levels of one architecture
+ *    only: printed as "ARCH-DIGEST name value", compared across levels, not
+ *    with another architecture.
  *  - A deterministic PRNG (xoshiro256** seeded with splitmix64).  The seed is
  *    fixed unless NDKERN_TEST_SEED is set; it is printed so a failure can be
  *    reproduced.
@@ -264,11 +268,12 @@ static inline uint64_t harness_fnv1a(uint64_t h, const void *data, size_t n)
 static struct harness_digest_entry {
     const char *name;
     uint64_t value;
+    const char *label;    /* "DIGEST", or "ARCH-DIGEST": this architecture only */
 } harness_digests[HARNESS_MAX_DIGESTS] HARNESS_UNUSED;
 static int harness_ndigests HARNESS_UNUSED;
 
-/* Adds n bytes of results to the digest `name`. */
-static inline void harness_digest(const char *name, const void *data, size_t n)
+static inline void harness_digest_add(const char *label, const char *name, const void *data,
+                                      size_t n)
 {
     int i = 0;
     while (i < harness_ndigests && strcmp(harness_digests[i].name, name) != 0)
@@ -278,9 +283,23 @@ static inline void harness_digest(const char *name, const void *data, size_t n)
             HARNESS_ERROR("more than %d digests", HARNESS_MAX_DIGESTS);
         harness_digests[i].name = name;
         harness_digests[i].value = HARNESS_FNV_INIT;
+        harness_digests[i].label = label;
         harness_ndigests++;
     }
     harness_digests[i].value = harness_fnv1a(harness_digests[i].value, data, n);
+}
+
+/* Adds n bytes of results to the digest `name` (identical on every level
+ * and architecture). */
+static inline void harness_digest(const char *name, const void *data, size_t n)
+{
+    harness_digest_add("DIGEST", name, data, n);
+}
+
+/* The same for results identical at every level of one architecture. */
+static inline void harness_arch_digest(const char *name, const void *data, size_t n)
+{
+    harness_digest_add("ARCH-DIGEST", name, data, n);
 }
 
 /* ------------------------------------------------------------ named tests */
@@ -325,7 +344,8 @@ static inline int harness_main(const char *program, const struct harness_test *t
         if (argc < 2 || harness_named(tests[t].name, argc, argv))
             tests[t].run();
     for (int i = 0; i < harness_ndigests; i++)
-        printf("DIGEST %s %016" PRIx64 "\n", harness_digests[i].name, harness_digests[i].value);
+        printf("%s %s %016" PRIx64 "\n", harness_digests[i].label, harness_digests[i].name,
+               harness_digests[i].value);
     printf("%s: %lu checks, %lu failed (seed %" PRIu64 ")\n", program, harness_checks,
            harness_failures, harness_seed);
     return harness_failures ? 1 : 0;
