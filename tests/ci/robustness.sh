@@ -21,7 +21,8 @@
 # FUZZ_SECONDS; ROBUSTNESS_DIR (work directory, default a new one under
 # $TMPDIR, removed when every step passed); NUMPY1_VENV (default
 # ~/.cache/ndkern/venv-numpy1, created on first use from PyPI) and
-# NUMPY1_PACKAGES (default: numpy<2 scipy<1.14 cffi pytest hypothesis).
+# NUMPY1_PACKAGES (default: numpy<2 scipy<1.14 cffi pytest hypothesis
+# threadpoolctl dask distributed: README's snippets use the last two).
 # Prints a line per step and "N passed, N failed"; exit status 1 if any
 # step failed (its log is kept in the work directory).
 set -uo pipefail
@@ -33,7 +34,7 @@ python=${PYTHON:-}
 [ -z "$python" ] && python=$(command -v python3)
 fuzz_seconds=${FUZZ_SECONDS:-60}
 numpy1_venv=${NUMPY1_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ndkern/venv-numpy1}
-numpy1_packages=${NUMPY1_PACKAGES:-numpy<2 scipy<1.14 cffi pytest hypothesis}
+numpy1_packages=${NUMPY1_PACKAGES:-numpy<2 scipy<1.14 cffi pytest hypothesis threadpoolctl dask distributed}
 work=${ROBUSTNESS_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/ndkern-robustness.XXXXXX")}
 mkdir -p "$work"
 jobs=2
@@ -106,7 +107,7 @@ step_slow() {
 
 numpy1_env() {
     if [ ! -x "$numpy1_venv/bin/python" ] ||
-       ! "$numpy1_venv/bin/python" -c 'import numpy, scipy, cffi, pytest, hypothesis' 2>/dev/null; then
+       ! "$numpy1_venv/bin/python" -c 'import numpy, scipy, cffi, pytest, hypothesis, threadpoolctl, dask.array, distributed' 2>/dev/null; then
         rm -rf "$numpy1_venv"
         mkdir -p "$(dirname "$numpy1_venv")"
         python3 -m venv "$numpy1_venv" &&
