@@ -22,7 +22,7 @@
 # $TMPDIR, removed when every step passed); NUMPY1_VENV (default
 # ~/.cache/ndkern/venv-numpy1, created on first use from PyPI) and
 # NUMPY1_PACKAGES (default: numpy<2 scipy<1.14 cffi pytest hypothesis
-# threadpoolctl dask distributed: README's snippets use the last two).
+# threadpoolctl dask distributed: README's snippets use the last three).
 # Prints a line per step and "N passed, N failed"; exit status 1 if any
 # step failed (its log is kept in the work directory).
 set -uo pipefail
