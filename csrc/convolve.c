@@ -32,7 +32,7 @@
  *      over threads, each building its rows of P and calling the core).
  *      A method reads P through struct ndk_conv_padded (the boundary rule
  *      and fill value applied) and writes h with ndk_conv_store_row.
- *      ndkern_convolve2d_method chooses the method (execute_method): the
+ *      ndkern_convolve2d_method chooses the method (ndk_conv_execute_method): the
  *      FFT is ndk_conv_execute_fft (fft_convolve.c); NDKERN_METHOD_AUTO asks
  *      the cost model of "method choice" once W's rank is known. */
 #include <float.h>
@@ -982,9 +982,7 @@ int ndk_conv_execute(const struct ndk_conv_plan *p)
     return run_direct(p, 0);
 }
 
-/* Step 4 by `method` (enum ndkern_method).  Integers and empty kernels are
- * always direct (conv_common refuses NDKERN_METHOD_FFT on integers). */
-static int execute_method(const struct ndk_conv_plan *p, int method)
+int ndk_conv_execute_method(const struct ndk_conv_plan *p, int method)
 {
     if (p->kernel.rows == 0 || p->kernel.cols == 0 || method == NDKERN_METHOD_DIRECT ||
         ndk_dtypes[p->dtype].kind == NDK_KIND_INT)
@@ -1095,7 +1093,7 @@ static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_
     rc = ndk_conv_choose_types(&plan, req.fillvalue);
     if (rc != NDKERN_OK)
         return rc;
-    return execute_method(&plan, method);
+    return ndk_conv_execute_method(&plan, method);
 }
 
 NDKERN_API int convolve2d(const void *f, const int64_t f_shape[2], const int64_t f_strides[2],

@@ -89,6 +89,12 @@ int ndk_conv_choose_types(struct ndk_conv_plan *p, const void *fillvalue);
  * terms: zeros).  NDKERN_OK, or NDKERN_ENOMEM with h untouched. */
 int ndk_conv_execute(const struct ndk_conv_plan *p);
 
+/* Step 4 by `method` (enum ndkern_method), as ndkern_convolve2d_method:
+ * integers and empty kernels are always direct (the entry points refuse
+ * NDKERN_METHOD_FFT on integers before); NDKERN_METHOD_AUTO asks the cost
+ * model.  NDKERN_OK, or NDKERN_ENOMEM with h untouched. */
+int ndk_conv_execute_method(const struct ndk_conv_plan *p, int method);
+
 /* The padded image P of a plan, row by row, as a method reads it (step 4). */
 struct ndk_conv_padded {
     const struct ndk_conv_plan *p; /* the problem */

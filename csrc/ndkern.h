@@ -256,6 +256,56 @@ NDKERN_API int ndkern_convolve2d_method(const void *f, const int64_t f_shape[2],
                                         int method);
 
 /*
+ * ndkern_convolve2d_batched: ndkern_convolve2d_method over a stack of
+ * images, broadcast like a NumPy generalized ufunc with core dimensions
+ * (m,n),(k,l)->(p,q): every 2-D problem of the stack in one call.
+ *
+ *   f, f_ndim, f_shape, f_strides   the images: 2 <= f_ndim <= h_ndim; the
+ *                                   last two axes are each image
+ *   g, g_ndim, g_shape, g_strides   the kernels: 2 <= g_ndim <= h_ndim
+ *   h, h_ndim, h_shape, h_strides   the output: 2 <= h_ndim <= NDKERN_MAX_NDIM
+ *   dtype, mode, boundary, fillvalue, correlate, method
+ *                                   as ndkern_convolve2d_method, for every
+ *                                   image alike (one fill value)
+ *
+ * The leading h_ndim - 2 axes of h are the batch axes; the caller gives
+ * h's batch shape, which is the broadcast shape of the inputs' batch axes
+ * (numpy.broadcast_shapes, or larger where both inputs have extent 1, as
+ * NumPy's out= allows).  Each input's batch axes are aligned with h's from
+ * the right (missing leading axes count as extent 1); each must have h's
+ * extent on that axis or extent 1, and an axis of extent 1 is read at index
+ * 0 for every index of h.  A zero stride on an axis of full extent is also
+ * broadcasting (any input stride is allowed; h's strides follow the usual
+ * output rule).  The last two axes of f, g and h must satisfy convolve2d's
+ * rules (h's core shape is what `mode` implies; valid mode swaps f and g
+ * when g's core is the larger, for the whole stack).
+ *
+ * Image i of the stack is computed exactly as ndkern_convolve2d_method on
+ * the 2-D views of f, g and h at batch index i: the result equals a loop
+ * of 2-D calls bit for bit, for any thread count and for every method
+ * (NDKERN_METHOD_AUTO decides per image as the 2-D call does; the FFT
+ * method transforms each image's kernel again).  Small images run across
+ * the stack on the worker threads; large ones one after the other, each
+ * threaded as a 2-D call.  h_ndim == 2 is one 2-D call.
+ *
+ * Errors: those of ndkern_convolve2d_method, all detected before anything is
+ * written, for the whole arrays (h must not overlap f or g anywhere in the
+ * stack); NDKERN_EINVAL also for an ndim out of range; NDKERN_ESHAPE for
+ * f_ndim or g_ndim > h_ndim or a batch extent that is neither h's nor 1.
+ * The one exception to "outputs untouched": NDKERN_ENOMEM when a temporary
+ * buffer of one image cannot be allocated once the stack has started, which
+ * can leave the images computed before it written.
+ */
+NDKERN_API int ndkern_convolve2d_batched(const void *f, int f_ndim, const int64_t *f_shape,
+                                         const int64_t *f_strides,
+                                         const void *g, int g_ndim, const int64_t *g_shape,
+                                         const int64_t *g_strides,
+                                         void *h, int h_ndim, const int64_t *h_shape,
+                                         const int64_t *h_strides,
+                                         int dtype, int mode, int boundary,
+                                         const void *fillvalue, int correlate, int method);
+
+/*
  * ndkern_choose_conv_method: the method NDKERN_METHOD_AUTO picks for a
  * general (not rank-1) kernel of shape g_shape and an image of shape
  * f_shape: NDKERN_METHOD_DIRECT or NDKERN_METHOD_FFT (never FFT for integer
