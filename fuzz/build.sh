@@ -6,8 +6,8 @@
 #
 # Environment: FUZZ_CC (default clang; needs libFuzzer, Debian's
 # libclang-rt-NN-dev), FUZZ_CFLAGS (extra flags).  Writes OUTDIR/fuzz_square,
-# OUTDIR/fuzz_sum and OUTDIR/fuzz_convolve.  Exit status 77 when the compiler
-# cannot build a libFuzzer program.
+# OUTDIR/fuzz_sum, OUTDIR/fuzz_convolve and OUTDIR/fuzz_batched.  Exit status
+# 77 when the compiler cannot build a libFuzzer program.
 set -eu
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,9 +62,9 @@ esac
 
 # The targets themselves get edge coverage only: tracing every comparison
 # in their long reference loops would cost more than it guides.
-for target in square sum convolve; do
+for target in square sum convolve batched; do
     $cc $common -fsanitize=address,undefined -fsanitize-coverage=inline-8bit-counters,pc-table \
         -c "$src/fuzz/fuzz_$target.c" -o "$out/obj/fuzz_$target.o"
     $cc $common $link "$out/obj/fuzz_$target.o" $objects -lm -o "$out/fuzz_$target"
 done
-echo "build.sh: built $out/fuzz_square $out/fuzz_sum $out/fuzz_convolve"
+echo "build.sh: built $out/fuzz_square $out/fuzz_sum $out/fuzz_convolve $out/fuzz_batched"

@@ -714,6 +714,61 @@ static inline int fz_maybe_spoil(struct fz_input *in, const struct fz_call *call
     return fz_spoil(in, call, (int)fz_below(in, FZ_HOSTILITIES), expect);
 }
 
+/* ------------------------------------------------------- convolutions */
+
+/* What a correct convolution returns for f, g and the output h whose
+ * shapes say `base` (ref_conv2d_shape's NDKERN_OK, error or REF_UNDEFINED),
+ * overlap of h with an input considered; where two errors apply, the
+ * header does not say which wins. */
+static inline struct fz_expect fz_conv_expect(const struct fz_array *f, const struct fz_array *g,
+                                              const struct fz_array *h, int base)
+{
+    const int overlap = h->count > 0 && (fz_ranges_meet(h, f) || fz_ranges_meet(h, g));
+    if (base == REF_UNDEFINED)
+        return (struct fz_expect){overlap ? FZ_ANY_ERROR : NDKERN_ESHAPE, 1};
+    if (base == NDKERN_OK && overlap)
+        return (struct fz_expect){NDKERN_EOVERLAP, 1}; /* OK only if disjoint in fact */
+    if (overlap)
+        return (struct fz_expect){FZ_ANY_ERROR, 0};
+    return (struct fz_expect){base, 0};
+}
+
+/* Mode and boundary codes out of range. */
+static const int fz_bad_conv_codes[] = {-1, 3, 4, INT32_MIN, INT32_MAX};
+
+/*
+ * Fills `call` for a convolution of arrays f, g, h (h the output): each
+ * array's data pointer in ptr[i], heap copies of its shape and strides
+ * (exactly ndim entries) in shape[i] and strides[i], and the dtype, mode
+ * and boundary variables as its codes.  `valid`: the arguments are right.
+ */
+static inline void fz_conv_call(struct fz_call *call, struct fz_array *const arrays[3],
+                                void *ptr[3], int64_t *shape[3], int64_t *strides[3],
+                                int *dtype, int *mode, int *boundary, int valid)
+{
+    const struct fz_expect fault = {valid ? NDKERN_EINVAL : FZ_ANY_ERROR, 0};
+    *call = (struct fz_call){
+        .narrays = 3,
+        .output = 2,
+        /* The dtype is checked first: its error is certain in any call. */
+        .codes = {{.value = dtype, .bad = fz_bad_dtypes, .nbad = FZ_COUNT(fz_bad_dtypes),
+                   .expect = {NDKERN_EDTYPE, 0}},
+                  {.value = mode, .bad = fz_bad_conv_codes,
+                   .nbad = FZ_COUNT(fz_bad_conv_codes), .expect = fault},
+                  {.value = boundary, .bad = fz_bad_conv_codes,
+                   .nbad = FZ_COUNT(fz_bad_conv_codes), .expect = fault}},
+        .ncodes = 3,
+        .valid = valid,
+    };
+    for (int i = 0; i < 3; i++) {
+        shape[i] = fz_heap_copy(arrays[i]->shape, arrays[i]->ndim);
+        strides[i] = fz_heap_copy(arrays[i]->strides, arrays[i]->ndim);
+        ptr[i] = arrays[i]->data;
+        call->arrays[i] = (struct fz_arg_array){.array = arrays[i], .data = &ptr[i],
+                                                .shape = &shape[i], .strides = &strides[i]};
+    }
+}
+
 /* ------------------------------------------------------------ set-up */
 
 /* Per input: the thread count (1..4; results must not depend on it). */

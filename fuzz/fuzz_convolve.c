@@ -239,47 +239,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             c.numeric = fz_worse(c.numeric, fz_classify(c.fill, c.dt, limit));
     }
 
-    /* What a correct library returns for these arguments; where two
-     * errors apply, the header does not say which wins. */
-    const int overlap = c.h.count > 0 &&
-                        (fz_ranges_meet(&c.h, &c.f) || fz_ranges_meet(&c.h, &c.g));
-    struct fz_expect expect = {base, 0};
-    if (base == REF_UNDEFINED)
-        expect = (struct fz_expect){overlap ? FZ_ANY_ERROR : NDKERN_ESHAPE, 1};
-    else if (base == NDKERN_OK && overlap)
-        expect = (struct fz_expect){NDKERN_EOVERLAP, 1}; /* OK only if disjoint in fact */
-    else if (overlap)
-        expect = (struct fz_expect){FZ_ANY_ERROR, 0};
-
-    /* The arguments as passed, in heap arrays of exactly two entries. */
+    /* What a correct library returns, and the arguments as passed (heap
+     * arrays of exactly two entries). */
+    struct fz_expect expect = fz_conv_expect(&c.f, &c.g, &c.h, base);
     struct fz_array *arrays[3] = {&c.f, &c.g, &c.h};
     int64_t *arg_shape[3], *arg_strides[3];
     void *ptr[3];
-    for (int i = 0; i < 3; i++) {
-        arg_shape[i] = fz_heap_copy(arrays[i]->shape, 2);
-        arg_strides[i] = fz_heap_copy(arrays[i]->strides, 2);
-        ptr[i] = arrays[i]->data;
-    }
     int arg_dtype = c.dt, arg_mode = c.mode, arg_boundary = c.boundary;
-    static const int bad_codes[] = {-1, 3, 4, INT32_MIN, INT32_MAX};
-    const struct fz_expect fault = {base == NDKERN_OK ? NDKERN_EINVAL : FZ_ANY_ERROR, 0};
-    struct fz_call call = {
-        .narrays = 3,
-        .output = 2,
-        /* The dtype is checked first: its error is certain in any call. */
-        .codes = {{.value = &arg_dtype, .bad = fz_bad_dtypes, .nbad = FZ_COUNT(fz_bad_dtypes),
-                   .expect = {NDKERN_EDTYPE, 0}},
-                  {.value = &arg_mode, .bad = bad_codes, .nbad = FZ_COUNT(bad_codes),
-                   .expect = fault},
-                  {.value = &arg_boundary, .bad = bad_codes, .nbad = FZ_COUNT(bad_codes),
-                   .expect = fault}},
-        .ncodes = 3,
-        .valid = base == NDKERN_OK,
-    };
-    for (int i = 0; i < 3; i++)
-        call.arrays[i] = (struct fz_arg_array){.array = arrays[i], .data = &ptr[i],
-                                               .shape = &arg_shape[i],
-                                               .strides = &arg_strides[i]};
+    struct fz_call call;
+    fz_conv_call(&call, arrays, ptr, arg_shape, arg_strides, &arg_dtype, &arg_mode,
+                 &arg_boundary, base == NDKERN_OK);
 
     /* Hostile arguments: one of fz_spoil's kinds, or inputs too large for
      * any machine (huge_broadcast). */

@@ -7,7 +7,8 @@
 #   fuzz/run.sh BUILDDIR [SECONDS [TARGET...]]
 #
 # BUILDDIR holds the programs of fuzz/build.sh; SECONDS defaults to 60 per
-# target and level; TARGETs are among square, sum, convolve (default: all).
+# target and level; TARGETs are among square, sum, convolve, batched
+# (default: all).
 # The levels of one target run side by side.  Work files go to
 # BUILDDIR/run/<target>-<level>/: the inputs found (corpus/), the log, and
 # any crash-*, timeout-*, leak-* or oom-* input.  FUZZ_ARGS adds libFuzzer
@@ -22,7 +23,7 @@ build=$1
 seconds=${2:-60}
 shift
 [ $# -gt 0 ] && shift
-targets=${*:-square sum convolve}
+targets=${*:-square sum convolve batched}
 src=$(cd "$(dirname "$0")/.." && pwd)
 
 levels=baseline
