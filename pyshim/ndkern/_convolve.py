@@ -1,5 +1,6 @@
 """convolve2d and correlate2d: scipy.signal's functions computed by libndkern."""
 
+import math
 from typing import Any, Optional
 
 import numpy as np
@@ -11,7 +12,7 @@ from ._conventions import (convolve_arguments, convolve_method, convolve_output_
 from ._errors import call_checked, check_status
 from ._library import ffi, lib
 
-__all__ = ["convolve2d", "correlate2d", "choose_conv_method"]
+__all__ = ["convolve2d", "correlate2d", "choose_conv_method", "stack_arguments"]
 
 # Integer 'fft' is allowed when the result is exact in double (SciPy's rule).
 _EXACT_LIMIT = 2 ** np.finfo(np.float64).nmant - 1
@@ -20,6 +21,14 @@ _EXACT_LIMIT = 2 ** np.finfo(np.float64).nmant - 1
 def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str = "fill",
                fillvalue: Any = 0, *, out: Optional[Any] = None, method: str = "direct") -> Any:
     """2-D convolution, as ``scipy.signal.convolve2d(in1, in2, mode, boundary, fillvalue)``.
+
+    Stacks: arrays with more than two axes are stacks of images (kernels)
+    along their leading axes, which broadcast like a NumPy generalized ufunc
+    with signature ``(m,n),(k,l)->(p,q)``: a stack of images with one kernel,
+    a kernel per image, or any shapes ``numpy.broadcast_shapes`` accepts for
+    the leading axes.  Image i of the result equals the 2-D call on the
+    images at index i, bit for bit, and the whole stack is one C call
+    (``ndkern_convolve2d_batched``).  `out` then has the broadcast shape.
 
     The result dtype is ``numpy.result_type(in1, in2)``; bool, float16 and
     types libndkern lacks raise TypeError.  `out`, if given, must be a
@@ -54,6 +63,9 @@ def choose_conv_method(in1: ArrayLike, in2: ArrayLike, mode: str = "full") -> st
 
 def _convolve(correlate, name, in1, in2, mode, boundary, fillvalue, out, method):
     image, kernel = np.asarray(in1), np.asarray(in2)
+    if image.ndim != 2 or kernel.ndim != 2:
+        return _convolve_stack(correlate, name, image, kernel, mode, boundary, fillvalue, out,
+                               method)
     mode_code, boundary_code, dtype, code = convolve_arguments(name, image, kernel, mode,
                                                                boundary)
     method_code = convolve_method(method)
@@ -84,16 +96,73 @@ def _convolve(correlate, name, in1, in2, mode, boundary, fillvalue, out, method)
     return out
 
 
+def _convolve_stack(correlate, name, image, kernel, mode, boundary, fillvalue, out, method):
+    """convolve2d/correlate2d of stacks: the leading axes broadcast like a
+    generalized ufunc ``(m,n),(k,l)->(p,q)``; one ndkern_convolve2d_batched
+    call computes every image as the 2-D path would."""
+    mode_code, boundary_code, dtype, code, batch = stack_arguments(name, image, kernel, mode,
+                                                                   boundary)
+    method_code = convolve_method(method)
+    image, kernel = np.asarray(image, dtype), np.asarray(kernel, dtype)
+    if method_code == lib.NDKERN_METHOD_FFT and dtype.kind in "iu":
+        return _integer_fft(correlate, name, image, kernel, mode, boundary, fillvalue, out)
+    core = convolve_output_shape(mode_code, image.shape[-2:], kernel.shape[-2:])
+    result, out = _stack_output(name, out, batch + tuple(core), dtype)
+    fill = fill_element(fillvalue, dtype) if boundary_code == lib.NDKERN_BOUNDARY_FILL else None
+    fill_pointer = ffi.NULL if fill is None else ffi.from_buffer(fill)
+    call_checked(name, lambda image, kernel: lib.ndkern_convolve2d_batched(
+        data_pointer(image), image.ndim, image.shape, image.strides,
+        data_pointer(kernel), kernel.ndim, kernel.shape, kernel.strides,
+        data_pointer(result), result.ndim, result.shape, result.strides,
+        code, mode_code, boundary_code, fill_pointer, correlate, method_code), image, kernel)
+    return out
+
+
+def stack_arguments(name, image, kernel, mode, boundary):
+    """(mode code, boundary code, result dtype, its code, batch shape) for
+    stacks `image` and `kernel` (arrays with .ndim, .shape and .dtype; 2-D
+    or more): convolve_arguments' checks for one image, and the broadcast
+    shape of the leading axes.  ValueError when an input has fewer than two
+    axes or the leading axes do not broadcast."""
+    if image.ndim < 2 or kernel.ndim < 2:
+        raise ValueError(f"{name} inputs must both be 2-D arrays or stacks of them (2-D "
+                         f"arrays with leading axes)")
+    stand_ins = (np.empty((0, 0), image.dtype), np.empty((0, 0), kernel.dtype))
+    codes = convolve_arguments(name, *stand_ins, mode, boundary)
+    try:
+        batch = np.broadcast_shapes(image.shape[:-2], kernel.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the stacks' leading axes {image.shape[:-2]} and "
+                         f"{kernel.shape[:-2]} do not broadcast") from None
+    return codes + (tuple(batch),)
+
+
+def _stack_output(name, out, shape, dtype):
+    """(the array written, what is returned) for a stack's `out` as in the
+    2-D path: None (a new array), an ndarray of exactly `shape` and `dtype`,
+    or a writable buffer."""
+    if out is None:
+        result = np.empty(shape, dtype)
+        return result, result
+    if not isinstance(out, np.ndarray):
+        return buffer_out(out, shape, dtype, name), out
+    check_out(out, shape, name)
+    if out.dtype != dtype:
+        raise TypeError(f"{name}: out has dtype {out.dtype}, but the result has dtype {dtype}")
+    return out, out
+
+
 def _integer_fft(correlate, name, image, kernel, mode, boundary, fillvalue, out):
     """Integer 'fft': in float64 and rounded, when max|f| * max|g| * min(size) <
     2^52 makes the result exact in double (SciPy's rule; f includes the fill
     value), else ValueError.  Wraps to the integer type as the direct sum."""
-    uses_fill = convolve_arguments(name, image, kernel, mode, boundary)[1] == \
+    uses_fill = stack_arguments(name, image, kernel, mode, boundary)[1] == \
         lib.NDKERN_BOUNDARY_FILL
     fill = fill_element(fillvalue, image.dtype) if uses_fill else image[:0]
     largest = [max((max(abs(int(a.min())), abs(int(a.max()))) for a in arrays if a.size),
                    default=0) for arrays in ((image, fill), (kernel,))]
-    if largest[0] * largest[1] * min(image.size, kernel.size) > _EXACT_LIMIT:
+    image_size, kernel_size = (math.prod(a.shape[-2:]) for a in (image, kernel))  # per image
+    if largest[0] * largest[1] * min(image_size, kernel_size) > _EXACT_LIMIT:
         raise ValueError(f"{name}: method='fft' on integers needs max|in1| * max|in2| * "
                          f"min(in1.size, in2.size) < 2**52 (the result exact in double); "
                          f"use method='direct'")

@@ -32,8 +32,9 @@ from dask.array.overlap import ensure_minimum_chunksize
 
 from . import convolve2d as _convolve2d, correlate2d as _correlate2d
 from . import square_array as _square_array, sum_array as _sum_array
-from ._conventions import (convolve_arguments, convolve_method, convolve_output_shape,
-                           fill_element, sum_default_dtype)
+from ._convolve import stack_arguments
+from ._conventions import (convolve_method, convolve_output_shape, fill_element,
+                           sum_default_dtype)
 from ._library import lib
 
 __all__ = ["convolve2d", "correlate2d", "sum_array", "square_array", "worker_env",
@@ -44,10 +45,14 @@ _DASK_BOUNDARY = {lib.NDKERN_BOUNDARY_WRAP: "periodic", lib.NDKERN_BOUNDARY_SYMM
 
 def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
                fillvalue: Any = 0, method: str = "direct") -> Any:
-    """``ndkern.convolve2d(in1, in2, mode, boundary, fillvalue)`` on a 2-D Dask array.
+    """``ndkern.convolve2d(in1, in2, mode, boundary, fillvalue)`` on a Dask array.
 
     `in1` is a Dask array (or anything ``da.asarray`` takes); `in2`, the
-    kernel, is small and is converted to NumPy.  Returns a lazy Dask array.
+    kernel, is small and is converted to NumPy.  Stacks broadcast as in
+    ndkern.convolve2d (leading axes, ``(m,n),(k,l)->(p,q)``): chunks along
+    the leading axes map block by block (each block is one stack call with
+    its slice of the kernels); the last two axes are chunked as for 2-D.
+    Returns a lazy Dask array.
     Chunks smaller than the kernel are merged first.  When the kernel is
     larger than the image (its border would wrap around the whole image more
     than once, or 'valid' mode swaps the inputs), the image is one chunk.
@@ -58,7 +63,7 @@ def convolve2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
 
 def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
                 fillvalue: Any = 0, method: str = "direct") -> Any:
-    """``ndkern.correlate2d`` on a 2-D Dask array; arguments as convolve2d."""
+    """``ndkern.correlate2d`` on a Dask array (or stack); arguments as convolve2d."""
     return _overlapped(_correlate2d, "correlate2d", in1, in2, mode, boundary, fillvalue,
                        method)
 
@@ -66,36 +71,67 @@ def correlate2d(in1: Any, in2: Any, mode: str = "full", boundary: str = "fill",
 def _overlapped(function, name, in1, in2, mode, boundary, fillvalue, method):
     image = da.asarray(in1)
     kernel = np.asarray(in2)
-    mode_code, boundary_code, dtype, _ = convolve_arguments(name, image, kernel, mode, boundary)
+    mode_code, boundary_code, dtype, _, batch = stack_arguments(name, image, kernel, mode,
+                                                                boundary)
     image, kernel = image.astype(dtype), kernel.astype(dtype)
-    shape = convolve_output_shape(mode_code, image.shape, kernel.shape)  # ValueError if bad
+    if image.shape[:-2] != batch:  # the kernels' leading axes add images
+        image = da.broadcast_to(image, batch + image.shape[-2:])
+    nbatch = len(batch)
+    core_axes = (nbatch, nbatch + 1)
+    shape = batch + convolve_output_shape(mode_code, image.shape[-2:], kernel.shape[-2:])
     # 'same' output starts (K-1)//2 rows into the full convolution, K//2 into
     # the full correlation (as SciPy).
     correlate = function is _correlate2d
     plans = [_AxisPlan(mode_code, size, kernel_size,
                        kernel_size // 2 if correlate else (kernel_size - 1) // 2)
-             for size, kernel_size in zip(image.shape, kernel.shape)]
+             for size, kernel_size in zip(image.shape[-2:], kernel.shape[-2:])]
     convolve_method(method)  # ValueError now, not in a worker
     function = functools.partial(function, method=method)
-    whole = functools.partial(function, in2=kernel, mode=mode, boundary=boundary,
-                              fillvalue=fillvalue)
+    kernels = _KernelStack(kernel, batch, image.chunks[:nbatch])
+    meta = np.empty((0,) * len(shape), dtype)
     if not all(plan.fits for plan in plans):
-        return image.rechunk(-1).map_blocks(whole, chunks=tuple((n,) for n in shape),
-                                            dtype=dtype, meta=np.empty((0, 0), dtype))
+        whole = functools.partial(_convolve_whole, function, kernels, mode=mode,
+                                  boundary=boundary, fillvalue=fillvalue)
+        image = image.rechunk({axis: -1 for axis in core_axes})
+        return image.map_blocks(whole, chunks=image.chunks[:nbatch] + tuple(
+            (n,) for n in shape[nbatch:]), dtype=dtype, meta=meta)
 
     if boundary_code == lib.NDKERN_BOUNDARY_FILL:
         edge = fill_element(fillvalue, dtype)[0]
     else:
         edge = _DASK_BOUNDARY[boundary_code]
-    image = image.rechunk({axis: ensure_minimum_chunksize(plan.minimum_chunk, chunks)
-                           for axis, (plan, chunks) in enumerate(zip(plans, image.chunks))})
-    windows = [plan.windows(chunks) for plan, chunks in zip(plans, image.chunks)]
-    block = functools.partial(_convolve_block, function, kernel, windows)
-    return da.map_overlap(block, image, depth={0: plans[0].depth, 1: plans[1].depth},
-                          boundary={0: edge, 1: edge}, trim=False, allow_rechunk=False,
-                          chunks=tuple(tuple(stop - start for start, stop in axis_windows)
-                                       for axis_windows in windows),
-                          dtype=dtype, meta=np.empty((0, 0), dtype))
+    image = image.rechunk({axis: ensure_minimum_chunksize(plan.minimum_chunk, image.chunks[axis])
+                           for axis, plan in zip(core_axes, plans)})
+    windows = [plan.windows(image.chunks[axis]) for axis, plan in zip(core_axes, plans)]
+    block = functools.partial(_convolve_block, function, kernels, windows)
+    return da.map_overlap(block, image,
+                          depth={axis: plan.depth for axis, plan in zip(core_axes, plans)},
+                          boundary={axis: edge for axis in core_axes}, trim=False,
+                          allow_rechunk=False,
+                          chunks=image.chunks[:nbatch] + tuple(
+                              tuple(stop - start for start, stop in axis_windows)
+                              for axis_windows in windows),
+                          dtype=dtype, meta=meta)
+
+
+class _KernelStack:
+    """The kernel(s) of each block of a stack: a 2-D kernel serves every
+    block; a stack of kernels, broadcast to the images' leading axes, is cut
+    along the blocks' chunks of those axes (core axes have no kernel
+    chunks)."""
+
+    def __init__(self, kernel, batch, batch_chunks):
+        self.kernel = kernel
+        if kernel.ndim > 2:
+            self.kernel = np.broadcast_to(kernel, batch + kernel.shape[-2:])
+        self.starts = [np.concatenate([[0], np.cumsum(chunks)]) for chunks in batch_chunks]
+
+    def of_block(self, block_id):
+        """The kernel for the block with this block_id (all of its axes)."""
+        if self.kernel.ndim == 2:
+            return self.kernel
+        return self.kernel[tuple(slice(starts[index], starts[index + 1])
+                                 for starts, index in zip(self.starts, block_id))]
 
 
 class _AxisPlan:
@@ -139,14 +175,21 @@ class _AxisPlan:
                      for i in range(len(chunks)))
 
 
-def _convolve_block(function, kernel, windows, block, block_id=None):
+def _convolve_block(function, kernels, windows, block, block_id=None):
     """The output rows of one chunk: 'valid' mode on the part of its extended
     block those rows read."""
+    nbatch = block.ndim - 2
     (row_start, row_stop), (col_start, col_stop) = (
-        windows[axis][index] for axis, index in enumerate(block_id))
-    rows, cols = kernel.shape
-    needed = block[row_start:row_stop + rows - 1, col_start:col_stop + cols - 1]
+        windows[axis][index] for axis, index in enumerate(block_id[nbatch:]))
+    kernel = kernels.of_block(block_id)
+    rows, cols = kernel.shape[-2:]
+    needed = block[..., row_start:row_stop + rows - 1, col_start:col_stop + cols - 1]
     return function(needed, kernel, mode="valid")
+
+
+def _convolve_whole(function, kernels, block, block_id=None, **arguments):
+    """One chunk holding whole images: the call itself."""
+    return function(block, kernels.of_block(block_id), **arguments)
 
 
 def sum_array(a: Any, axis: Union[None, int, Tuple[int, ...]] = None,
