@@ -51,6 +51,7 @@ def main(args):
         ("kernel-size sweep, 1000x1000 (*) KxK, mode='full'",
          lambda p: _sweep_cases(p, (3, 9, 21, 31, 127) if args.quick
                                 else (3, 5, 7, 9, 11, 15, 21, 31, 63, 127, 255))),
+        ("a stack, 2000 x 84x84 (*) 13x13 float32, mode='valid', one call", _stack_cases),
         ("sum_array", _sum_cases),
         ("square_array", _square_cases),
         ("Python call overhead", _overhead_cases),
@@ -187,6 +188,31 @@ def _sweep_cases(peers, sizes):
                                _conv_peers(peers, f, g, direct=k <= 31),
                                tags=("sweep", np.dtype(dtype).name, k)))
     return cases
+
+
+def _stack_cases(peers):
+    """scipy#9872's stack: one ndkern call on the whole stack against a loop
+    of cv2.filter2D calls, scipy.signal.fftconvolve over axes (1, 2) and a
+    loop of ndkern's own 2-D calls."""
+    rng = np.random.default_rng(3)
+    f = rng.standard_normal((2000, 84, 84)).astype(np.float32)
+    g = rng.standard_normal((13, 13)).astype(np.float32)
+    scipy, cv2 = peers["scipy"], peers["cv2"]
+    out: Dict[str, Any] = {}
+    if cv2 is not None:
+        # filter2D correlates around the kernel's centre and keeps the size:
+        # with the kernel reversed, the valid part starts K//2 in.
+        flipped, half = np.ascontiguousarray(g[::-1, ::-1]), 13 // 2
+        out["cv2.filter2D loop"] = lambda: np.stack([
+            cv2.filter2D(image, -1, flipped)[half:-half, half:-half] for image in f])
+    if scipy is not None:
+        out["scipy.signal.fftconvolve(axes=(1, 2))"] = lambda: scipy.fftconvolve(
+            f, g[None], mode="valid", axes=(1, 2))
+    out["ndkern 2-D loop"] = lambda: np.stack([ndkern.convolve2d(image, g, "valid")
+                                               for image in f])
+    work = 2.0 * f.shape[0] * 72 * 72 * 13 * 13
+    return [_case("2000 x 84x84 (*) 13x13", work,
+                  lambda: ndkern.convolve2d(f, g, "valid"), out, tags=("stack",))]
 
 
 def _sum_cases(peers):
