@@ -393,9 +393,10 @@ static void shape_errors(harness_array *const guards[3], struct batched_args ok)
     const int64_t h_bad_core[3] = {4, 8, 7}, f_bad_batch[3] = {2, 6, 5};
     const int64_t g_big[2] = {7, 1}, g_wide[4] = {4, 1, 3, 2};
     struct batched_args a;
-    a = ok; a.f_ndim = 4; a.f_shape = wide_f;
+    const int64_t strides4[4] = {0, 0, 0, 0}; /* inputs may broadcast anywhere */
+    a = ok; a.f_ndim = 4; a.f_shape = wide_f; a.f_strides = strides4;
     expect_error(NDKERN_ESHAPE, "f_ndim > h_ndim", guards, a);
-    a = ok; a.g_ndim = 4; a.g_shape = g_wide;
+    a = ok; a.g_ndim = 4; a.g_shape = g_wide; a.g_strides = strides4;
     expect_error(NDKERN_ESHAPE, "g_ndim > h_ndim", guards, a);
     a = ok; a.h_shape = short_h;
     expect_error(NDKERN_ESHAPE, "batch extents 4 and 3", guards, a);
@@ -403,7 +404,7 @@ static void shape_errors(harness_array *const guards[3], struct batched_args ok)
     expect_error(NDKERN_ESHAPE, "batch extent 2 against 4", guards, a);
     a = ok; a.h_shape = h_bad_core;
     expect_error(NDKERN_ESHAPE, "core of h not the mode's", guards, a);
-    a = ok; a.mode = NDKERN_MODE_VALID; a.g_shape = g_big;
+    a = ok; a.mode = NDKERN_MODE_VALID; a.g_ndim = 2; a.g_shape = g_big;
     expect_error(NDKERN_ESHAPE, "valid: neither contains the other", guards, a);
 }
 
