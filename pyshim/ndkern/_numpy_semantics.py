@@ -22,6 +22,10 @@ computed into a temporary and the final store is done by NumPy itself
   on its loop order and buffering (an unaligned `out` is buffered and
   copied back as np.copyto does; an aligned one is not).  ndkern assigns
   with np.copyto: NumPy's result when it buffers, not always otherwise.
+  In one dimension NumPy's elementwise loop does not go through its
+  iterator, and the order it writes such an `out` in (index or address
+  order) depends on the operands' alignment, even when `out` overlaps `x`
+  or has a zero stride.
   Likewise when both `x` and a reduction's `out` have zero strides, or no
   axis is reduced (axis=()), NumPy's buffered iterator may add an aliased
   element once or every time; ndkern adds every time.
@@ -67,7 +71,7 @@ def _may_overlap_itself(array):
 def _shares_memory(a, b):
     """NumPy's own overlap test for ufunc operands: too hard counts as yes."""
     try:
-        return np.shares_memory(a, b, max_work=_MAX_WORK)
+        return np.shares_memory(a, b, max_work=_MAX_WORK)  # type: ignore[arg-type]  # stubs: -1, 0
     except TooHardError:
         return True
 
@@ -75,9 +79,16 @@ def _shares_memory(a, b):
 def out_needs_temporary(out, inputs):
     """For a non-plain elementwise `out`: whether to compute into a temporary
     and store it (zero strides, elements overlapping each other or an
-    input); otherwise the C call writes `out` directly."""
+    input other than exactly, as NumPy's iterator allows in place);
+    otherwise the C call writes `out` directly."""
     return (any(s == 0 and n > 1 for s, n in zip(out.strides, out.shape))
-            or _may_overlap_itself(out) or any(_shares_memory(out, x) for x in inputs))
+            or _may_overlap_itself(out)
+            or any(_shares_memory(out, x) and not _identical(out, x) for x in inputs))
+
+
+def _identical(a, b):
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+            and a.shape == b.shape and a.strides == b.strides and a.dtype == b.dtype)
 
 
 def store_elementwise(out, values, x, casting):
@@ -124,11 +135,12 @@ def sum_via_temporary(sum_array, x, reduced, loop_dtype, out, keepdims, initial)
     `initial`: sums into a temporary (`sum_array` without these arguments),
     `initial` converted as NumPy converts it and added once per result
     element, the result stored into `out` by np.copyto."""
-    kept = tuple(i for i in range(x.ndim) if i not in reduced)
-    out_kept = None if out is None else np.squeeze(out, axis=reduced) if keepdims else out
     summed = reduced
-    if out is not None and not out_is_plain(out):
-        summed = tuple(sorted(reduced + _accumulated_axes(out_kept, x, kept)))
+    if out is not None:
+        out_kept = np.squeeze(out, axis=reduced) if keepdims else out
+        if not out_is_plain(out):
+            kept = tuple(i for i in range(x.ndim) if i not in reduced)
+            summed = tuple(sorted(reduced + _accumulated_axes(out_kept, x, kept)))
     total = sum_array(x, axis=summed, dtype=loop_dtype, keepdims=True)
     if initial is not None:
         total = np.add(total, _numpy_initial(initial, loop_dtype))
