@@ -11,6 +11,7 @@ from ._conventions import (convolve_arguments, convolve_method, convolve_output_
                            fill_element)
 from ._errors import call_checked, check_status
 from ._library import ffi, lib
+from . import _numpy_semantics as semantics
 
 __all__ = ["convolve2d", "correlate2d", "choose_conv_method", "stack_arguments"]
 
@@ -33,7 +34,10 @@ def convolve2d(in1: ArrayLike, in2: ArrayLike, mode: str = "full", boundary: str
     The result dtype is ``numpy.result_type(in1, in2)``; bool, float16 and
     types libndkern lacks raise TypeError.  `out`, if given, must be a
     writeable array of the result's shape and dtype, or a writable buffer
-    (array.array, memoryview, mmap) of the result's dtype and size.
+    (array.array, memoryview, mmap) of the result's dtype and size.  The
+    result is computed, then assigned to `out` as ``out[...] = result``
+    (NumPy's final memory even when `out` overlaps the inputs or itself,
+    or has zero strides).
     `method` is 'direct' (the default: exactly scipy.signal.convolve2d),
     'fft' (the same sums by FFT, for large kernels; integers only when the
     result is exact in double, else ValueError) or 'auto' (the faster of the
@@ -80,6 +84,10 @@ def _convolve(correlate, name, in1, in2, mode, boundary, fillvalue, out, method)
         check_out(out, shape, name)
         if out.dtype != dtype:
             raise TypeError(f"{name}: out has dtype {out.dtype}, but the result has dtype {dtype}")
+        if not semantics.out_is_plain(out) and semantics.out_needs_temporary(out, (image, kernel)):
+            np.copyto(out, _convolve(correlate, name, image, kernel, mode, boundary, fillvalue, None,
+                                     method))  # compute, then assign (by NumPy)
+            return out
         result = out
     else:
         result = buffer_out(out, shape, dtype, name)

@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike
 from ._arrays import C_CODES, buffer_out, check_out, data_pointer, finish, native, readable
 from ._errors import call_checked
 from ._library import lib
+from . import _numpy_semantics as semantics
 
 __all__ = ["square_array"]
 
@@ -23,13 +24,25 @@ def square_array(x: ArrayLike, out: Optional[Any] = None) -> Any:
     (array.array, memoryview, mmap) of x's dtype and size, written in place;
     it may be `x` itself.  Returns `out`, a new array, or a NumPy scalar for
     0-d input.  The square of a bool array is a bool array (x AND x).
+    An ndarray subclass is returned as numpy.square returns it (through its
+    ``__array_wrap__``); a masked array raises TypeError (its mask is never
+    ignored).  `out` may be any output numpy.square accepts, including zero
+    strides and overlap with `x` or with itself: the final memory is
+    NumPy's (through a temporary then).
     """
-    x = np.asarray(x)
+    given = x
+    x = np.asarray(given)
+    if x is not given and isinstance(given, np.ndarray):  # a subclass: computed on x, wrapped back
+        semantics.refuse_masked(given, _FUNCTION)
+        result = square_array(x, out)
+        return semantics.wrap_like_numpy(np.asarray(result), given, (np.square, (given,), 0), out)
     if out is not None and not isinstance(out, np.ndarray):
         square_array(x, buffer_out(out, x.shape, x.dtype.newbyteorder("="), _FUNCTION))
         return out
     if out is not None:
         check_out(out, x.shape, _FUNCTION)
+        if not semantics.out_is_plain(out) and semantics.out_needs_temporary(out, (x,)):
+            return semantics.store_elementwise(out, square_array(x), x, "same_kind")
     code = C_CODES.get(x.dtype)
     if code is None or (out is not None and out.dtype != x.dtype):
         return _square_converted(x, out)

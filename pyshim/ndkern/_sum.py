@@ -14,6 +14,7 @@ from ._arrays import C_CODES, buffer_out, check_out, code_of, data_pointer, fini
 from ._conventions import sum_default_dtype
 from ._errors import call_checked
 from ._library import lib
+from . import _numpy_semantics as semantics
 
 try:
     from numpy.lib.array_utils import normalize_axis_tuple
@@ -49,7 +50,8 @@ _DEFAULT_PLANS = {dtype: (code, sum_default_dtype(dtype), C_CODES[sum_default_dt
 
 
 def sum_array(a: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None,
-              dtype: Optional[DTypeLike] = None, out: Optional[Any] = None, keepdims: bool = False) -> Any:
+              dtype: Optional[DTypeLike] = None, out: Optional[Any] = None, keepdims: bool = False,
+              initial: Any = None, where: Any = True) -> Any:
     """Sum of array elements over the given axes, as ``numpy.sum``.
 
     axis      None (all), an int (negative counts from the end) or a tuple.
@@ -60,6 +62,17 @@ def sum_array(a: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None,
               writable buffer (array.array, memoryview, mmap) of the
               result's dtype and size, written in place.
     keepdims  keep the reduced axes with length 1.
+    initial   a value added once to each result element, converted to the
+              accumulation dtype as numpy.sum converts it (None: nothing).
+    where     a bool array broadcast to `a`: only the True elements are
+              summed (an element with none gives `initial`, or 0).  It costs
+              a masked copy of `a` (one extra pass and a temporary).
+
+    An ndarray subclass is returned as numpy.sum returns it (through its
+    ``__array_wrap__``); a masked array raises TypeError (its mask is never
+    ignored).  `out` may be any output numpy.sum accepts, including zero
+    strides and overlap with `a` or with itself: the final memory is
+    NumPy's (through a temporary then).
 
     A floating `dtype` adds each element's value as it is, in double
     precision, and rounds the total once: numpy.sum(x, dtype=float32) of
@@ -67,17 +80,24 @@ def sum_array(a: ArrayLike, axis: Union[None, int, Tuple[int, ...]] = None,
     can differ from NumPy's there, by being more accurate.
     """
     x = np.asarray(a)
+    if x is not a and isinstance(a, np.ndarray):  # a subclass: computed on x, wrapped back
+        semantics.refuse_masked(a, _FUNCTION)
+        result = _sum_general(x, axis, dtype, out, keepdims, initial, where)
+        return semantics.wrap_like_numpy(np.asarray(result), a, None, out)
     plan = _DEFAULT_PLANS.get(x.dtype)
-    if plan is None or axis is not None or dtype is not None or out is not None or keepdims:
-        return _sum_general(x, axis, dtype, out, keepdims)
+    if plan is None or axis is not None or dtype is not None or out is not None or keepdims \
+            or initial is not None or where is not True:
+        return _sum_general(x, axis, dtype, out, keepdims, initial, where)
     code, result_dtype, result_code = plan
     result = np.empty((), result_dtype)
     _sum_into(x, code, x.ndim, result, result_code)
     return result[()]
 
 
-def _sum_general(x, axis, dtype, out, keepdims):
+def _sum_general(x, axis, dtype, out, keepdims, initial=None, where=True):
     x = native(x)
+    if where is not True:
+        x = semantics.select(x, where)
     reduced = _reduced_axes(axis, x.ndim)
     kept = [i for i in range(x.ndim) if i not in reduced]
     kept_shape = tuple(x.shape[i] for i in kept)
@@ -85,7 +105,8 @@ def _sum_general(x, axis, dtype, out, keepdims):
         if keepdims else kept_shape
     if out is not None and not isinstance(out, np.ndarray):
         result_dtype = _result_dtype(x.dtype, dtype, None)
-        _sum_general(x, axis, dtype, buffer_out(out, out_shape, result_dtype, _FUNCTION), keepdims)
+        _sum_general(x, axis, dtype, buffer_out(out, out_shape, result_dtype, _FUNCTION), keepdims,
+                     initial)
         return out
     if out is not None:
         check_out(out, out_shape, _FUNCTION)
@@ -96,6 +117,9 @@ def _sum_general(x, axis, dtype, out, keepdims):
         warnings.warn("Casting complex values to real discards the imaginary part",
                       ComplexWarning, stacklevel=3)
         x = x.real
+    if initial is not None or (out is not None and not semantics.out_is_plain(out)):
+        return semantics.sum_via_temporary(sum_array, x, reduced, result_dtype, out, keepdims,
+                                           initial)
     x_read, code = readable(x, _FUNCTION)
     order = kept + list(reduced)
     moved = x_read if order == list(range(x.ndim)) else x_read.transpose(order)  # reduced last
