@@ -472,7 +472,7 @@ def _plot(results, path):
     right.set_ylabel("ms (median)")
     right.set_yscale("log")
     right.legend()
-    right.set_title("1000x1000 (*) KxK, full")
+    right.set_title("1000x1000 (*) KxK, mode='same', method='auto'")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     print(f"wrote {path}")

@@ -210,14 +210,18 @@ def plot_heatmap(results, path):
     for ax, (dtype, sizes, kernels, grid) in zip(axes[0], panels):
         image = ax.imshow(grid, cmap="RdYlGn", norm=norm, aspect="auto")
         ax.set_xticks(range(len(kernels)), [f"{k}x{k}" for k in kernels])
-        ax.set_yticks(range(len(sizes)), [f"{n}^2" for n in sizes])
+        ax.set_yticks(range(len(sizes)), [f"{n}²" for n in sizes])
         for i, j in np.ndindex(grid.shape):
             if not math.isnan(grid[i, j]):
                 ax.text(j, i, f"{grid[i, j]:.2f}", ha="center", va="center", fontsize=8)
         ax.set_title(f"{dtype}, mode='same'")
         ax.set_xlabel("kernel")
     axes[0][0].set_ylabel("image")
-    fig.colorbar(image, ax=axes[0].tolist(), label="best peer time / ndkern time (log)")
+    fig.subplots_adjust(wspace=0.35)
+    bar = fig.colorbar(image, ax=axes[0].tolist(), label="best peer time / ndkern time")
+    ticks = [0.25, 0.5, 1.0, 2.0, 4.0]
+    bar.set_ticks(ticks, labels=[f"{t:g}×" for t in ticks])
+    bar.ax.minorticks_off()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     print(f"wrote {path}")
