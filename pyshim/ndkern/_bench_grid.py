@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 import ndkern
-from ._bench import _case, _conv_peers
+from ._bench import _case
 
 GRID_SIZES = (32, 64, 128, 256, 512, 1000, 2000, 4000)
 GRID_SIZES_QUICK = (32, 256, 1000, 2000)
