@@ -116,7 +116,7 @@ def threads_cases(peers):
         def one_thread(f=f, g=g):
             with ndkern.threads(1):
                 return ndkern.convolve2d(f, g, mode="same")
-        cases.append(_case(f"{dtype} 1000x1000 (*) 3x3, default threads",
+        cases.append(_case(f"{dtype} 1000^2 3x3 threads",
                            _same_flops(1000, 3),
                            lambda f=f, g=g: ndkern.convolve2d(f, g, mode="same"),
                            {"ndkern, 1 thread": one_thread}, tags=("threads", dtype)))
