@@ -12,6 +12,8 @@ would take longer than the bench can afford).  Rows are tagged:
   small non-negative integers, so no output wraps modulo 256 (ndkern and
   NumPy) or saturates (cv2 keeps uint8 by saturating).
 - ``threads``: the default thread count against one thread.
+- ``stack`` (in ``_bench``, the batched row) and ``lean`` (per-call rows), if
+  present, feed their targets; a target without rows says "not measured".
 - ``sweep`` (in ``_bench``): 1000 x 1000 (*) K x K, K = 3 ... 255,
   ``method='auto'``, against cv2.filter2D, scipy's fftconvolve and
   oaconvolve.  ``auto-vs``: 'auto' against ndkern's own 'direct' and 'fft'.
@@ -294,9 +296,9 @@ TARGETS = [
     (10, "10-element sum, per call", "≤ 1.0× np.sum's time",
      lambda rs: _rows(rs, "overhead"), ("numpy.sum",), 1.0),
     (10, "stack 2000×84² ⊛ 13² valid f32, one call", "≥ 5× a cv2.filter2D loop",
-     lambda rs: _rows(rs, "batched"), _CV2, 5.0),
+     lambda rs: _rows(rs, "stack"), _CV2, 5.0),
     (10, "stack 2000×84² ⊛ 13² valid f32, one call", "≥ 8× fftconvolve(axes)",
-     lambda rs: _rows(rs, "batched"), ("fftconvolve",), 8.0),
+     lambda rs: _rows(rs, "stack"), ("fftconvolve",), 8.0),
     (10, "uint8 2000² ⊛ 3×3 same", "≥ 1.0× cv2.filter2D",
      lambda rs: _rows(rs, "grid", ("uint8",), (2000,), (3,)), _CV2, 1.0),
     (11, "1000² ⊛ K×K f32/f64, K = 3 … 255, auto, same", "≥ 1.0× best of cv2/fft/oa",

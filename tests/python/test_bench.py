@@ -37,6 +37,10 @@ def test_targets_report_the_lowest_ratio_and_the_verdict():
         result("float32 N=32 K=9", ("grid", "float32", 32, 9), 1.0, **{"cv2.filter2D": 0.1}),
         result("uint8 N=2000 K=3", ("grid", "uint8", 2000, 3), 1.0, **{"cv2.filter2D": 1.25}),
         result("t", ("threads", "float32"), 1.0, **{"ndkern, 1 thread": 1.0}),
+        # The stack row (tag "stack"): each target reads its own peer.
+        result("s", ("stack",), 1.0, **{"cv2.filter2D loop": 6.0,
+                                         "scipy.signal.fftconvolve(axes=(1, 2))": 7.0,
+                                         "ndkern 2-D loop": 1.2}),
         result("a", ("auto-vs", "float64", 63), 1.0,
                **{"ndkern direct": 3.0, "ndkern fft": 0.85}),
     ]
@@ -53,7 +57,11 @@ def test_targets_report_the_lowest_ratio_and_the_verdict():
     auto = rows[("'auto' vs the better of 'direct' and 'fft'", "never more than 1.2× slower")]
     assert auto["verdict"] == "met" and auto["measured"].startswith("0.85×")
     stack = rows[("stack 2000×84² ⊛ 13² valid f32, one call", "≥ 5× a cv2.filter2D loop")]
-    assert (stack["verdict"], stack["measured"]) == ("not measured", "-")
+    assert (stack["verdict"], stack["measured"]) == ("met", "6.00× (s)")
+    stack = rows[("stack 2000×84² ⊛ 13² valid f32, one call", "≥ 8× fftconvolve(axes)")]
+    assert (stack["verdict"], stack["measured"]) == ("missed", "7.00× (s)")
+    lean = rows[("32² ⊛ 3×3 float32, per call", "≤ 1.2× cv2.filter2D's time")]
+    assert (lean["verdict"], lean["measured"]) == ("not measured", "-")
     error = [r for r in rows.values() if r["work"].startswith("FFT error")][0]
     assert error["verdict"] == "missed" and "float64 2.0e-12" in error["measured"]
 
