@@ -14,7 +14,7 @@ would take longer than the bench can afford).  Rows are tagged:
 - ``threads``: the default thread count against one thread.
 - ``stack`` (in ``_bench``, the batched row) and ``lean`` (per-call rows), if
   present, feed their targets; a target without rows says "not measured".
-- ``sweep`` (in ``_bench``): 1000 x 1000 (*) K x K, K = 3 ... 255,
+- ``sweep``: 1000 x 1000 (*) K x K, K = 3 ... 255,
   ``method='auto'``, against cv2.filter2D, scipy's fftconvolve and
   oaconvolve.  ``auto-vs``: 'auto' against ndkern's own 'direct' and 'fft'.
   ``large``: 2000^2 (*) 127^2 and 4000^2 (*) 63^2.
