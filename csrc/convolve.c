@@ -45,13 +45,6 @@
 /* Output rows per task. */
 #define STRIP_ROWS 32
 
-/* Multiply-adds a thread must get before another thread is started (the
- * grain of ndk_threads_for).  2^21 takes roughly a tenth of a millisecond
- * in the vector float cores (longer for integers), a few times what
- * starting and joining a thread costs, so small problems stay on the
- * calling thread. */
-#define CONV_THREAD_GRAIN_MACS (INT64_C(1) << 21)
-
 /* Step 3 refuses a problem (NDKERN_ENOMEM) before any buffer size is
  * computed when, at CONV_BYTES_PER_ELEMENT_BOUND bytes per kernel tap or
  * per padded-row element (a complex128 element, held twice while the kernel
@@ -670,15 +663,22 @@ static struct conv_space *alloc_spaces(const struct direct_plan *d, int nthreads
     return spaces;
 }
 
-/* Threads for ntasks strips: at least CONV_THREAD_GRAIN_MACS each. */
+/* Threads for ntasks strips, by the estimated cost (ndk_threads_for_cost):
+ * two flops per multiply-add (eight for complex), and each output element
+ * read (as padded input) and written once. */
 static int strip_threads(const struct direct_plan *d, int64_t ntasks)
 {
     const struct ndk_conv_plan *p = d->p;
     const int64_t kh = p->kernel.rows, kw = p->kernel.cols;
-    int64_t macs = p->out.rows * p->out.cols;
-    if (__builtin_mul_overflow(macs, d->separable ? kh + kw : kh * kw, &macs))
-        macs = INT64_MAX;
-    const int nthreads = ndk_threads_for(macs, CONV_THREAD_GRAIN_MACS);
+    const int64_t flops_per_output = (d->separable ? kh + kw : kh * kw) * (p->is_complex ? 8 : 2);
+    const int64_t bytes_per_output = 2 * p->scalar_bytes * p->scalars_per_element;
+    const int64_t outputs = p->out.rows * p->out.cols;
+    int64_t flops, bytes;
+    if (__builtin_mul_overflow(outputs, flops_per_output, &flops))
+        flops = INT64_MAX;
+    if (__builtin_mul_overflow(outputs, bytes_per_output, &bytes))
+        bytes = INT64_MAX;
+    const int nthreads = ndk_threads_for_cost(flops, bytes);
     return nthreads > ntasks ? (int)ntasks : nthreads;
 }
 

@@ -161,6 +161,13 @@ void ndk_odometer_next(struct ndk_odometer *o);
  * should get at least `grain` units.  Always >= 1. */
 int ndk_threads_for(int64_t work, int64_t grain);
 
+/* Threads to use for work estimated at `flops` arithmetic operations and
+ * `bytes` of memory read and written (negative counts as zero): the one
+ * cost rule of every operation, so small work stays on the calling thread
+ * and a thread is added only for a measured minimum of work (pool.c).
+ * Always >= 1. */
+int ndk_threads_for_cost(int64_t flops, int64_t bytes);
+
 /* Runs fn(ctx, task, worker) for every task in [0, ntasks) on up to
  * `nthreads` workers with indices in [0, nthreads) (the caller is worker 0;
  * the others are threads of the persistent pool in pool.c).  Tasks are

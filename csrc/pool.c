@@ -136,6 +136,33 @@ int ndk_threads_for(int64_t work, int64_t grain)
     return n < 1 ? 1 : (int)n;
 }
 
+/* The cost model of ndk_threads_for_cost: one thread's rates on the
+ * machine it was measured on (a 2-vCPU Xeon VM with AVX-512, 2026-12-02,
+ * single-thread timings of the direct 3x3 and 9x9 convolutions, square and
+ * sum): about 128 flops per nanosecond in the vector convolution cores
+ * (float32 9x9) and 16 bytes per nanosecond of memory traffic (3x3
+ * convolutions and sums; square in place streams ~45).  An estimate is
+ * within a factor of two of the measured time for those operations. */
+#define COST_FLOPS_PER_NS 128
+#define COST_BYTES_PER_NS 16
+/* Estimated nanoseconds of work each thread must get, measured with the
+ * threshold forced to zero and 1 thread against 2: handing tasks to a
+ * sleeping helper and waiting for it costs ~25 us, and the second vCPU
+ * gives ~1.6x at best, less for memory-bound work, so two threads lost up
+ * to 2x below ~200 us of work (square 128 K float64, 3x3 convolution of
+ * 256^2 float32) and gained 1.2-1.5x from ~300 us (3x3 of 512^2 float64,
+ * 700^2 float32, 1000^2; square 1 M float64).  150 us per thread starts
+ * the second thread at ~300 us. */
+#define COST_THREAD_GRAIN_NS INT64_C(150000)
+
+int ndk_threads_for_cost(int64_t flops, int64_t bytes)
+{
+    /* Each term is at most INT64_MAX / 16: the sum cannot overflow. */
+    const int64_t ns = (flops < 0 ? 0 : flops / COST_FLOPS_PER_NS) +
+                       (bytes < 0 ? 0 : bytes / COST_BYTES_PER_NS);
+    return ndk_threads_for(ns, COST_THREAD_GRAIN_NS);
+}
+
 /* ----------------------------------------------------------------- helpers */
 
 static void run_tasks(struct pool_job *job, int worker)

@@ -3,10 +3,6 @@
 
 /* Elements per task when the work is split across threads. */
 #define SQUARE_TASK_ELEMENTS (INT64_C(1) << 16)
-/* Elements a thread must get before another thread is started (the grain
- * of ndk_threads_for): at least four tasks, 2^18 elements, so that short
- * arrays stay on the calling thread. */
-#define SQUARE_THREAD_GRAIN (4 * SQUARE_TASK_ELEMENTS)
 
 /* What every task reads. */
 struct square_job {
@@ -64,7 +60,8 @@ NDKERN_API int square_array(const void *x, const int64_t *x_strides, void *out,
     ndk_loop_init(&job.loop, ndim, shape, out_strides, x_strides, 2);
 
     const int64_t ntasks = (job.count + SQUARE_TASK_ELEMENTS - 1) / SQUARE_TASK_ELEMENTS;
-    const int nthreads = ndk_threads_for(job.count, SQUARE_THREAD_GRAIN);
+    /* One multiply per element; each element read and written once. */
+    const int nthreads = ndk_threads_for_cost(job.count, 2 * job.count * size);
     if (nthreads == 1)
         ndk_loop_run(&job.loop, job.out, job.x, 0, job.count, square_run, &job);
     else

@@ -40,10 +40,6 @@
  * until a task has this many): 64 K float64 take ~20 microseconds on one
  * core (1 M contiguous: 280 us), far more than handing out a task. */
 #define ALONG_TASK_ELEMS (INT64_C(1) << 16)
-/* Elements (reduced elements times outputs) each thread should get at
- * least: 256 K float64 (2 MB) take ~70 microseconds on one core, well
- * above the cost of starting a thread. */
-#define THREAD_GRAIN_ELEMS (INT64_C(1) << 18)
 /* Levels a cascade can hold: its count of units is a uint64_t. */
 #define CASCADE_LEVELS 64
 
@@ -836,6 +832,21 @@ static void sum_plan_init(struct sum_plan *p, const struct ndk_array *xa,
     plan_kept_axes(p, nkeep, xa->shape, xa->strides, oa->strides);
 }
 
+/* Threads by the estimated cost (ndk_threads_for_cost): one add per value
+ * (two for complex), every element read once.  A single output is split
+ * only into whole chunks, CHUNKS_PER_THREAD or more per thread. */
+static int sum_threads(const struct sum_plan *p)
+{
+    const int64_t count = p->reduced_count * p->kept_count;
+    const int nthreads = ndk_threads_for_cost(count * p->values_per_element,
+                                              count * p->itemsize);
+    if (p->kept_count > 1)
+        return nthreads;
+    const int balanced = ndk_threads_for(p->reduced_count,
+                                         CHUNKS_PER_THREAD * CHUNK_BLOCKS * p->elems_per_block);
+    return balanced < nthreads ? balanced : nthreads;
+}
+
 /* Chooses the strategy and the threads, and runs it. */
 static int sum_run(const struct sum_plan *p)
 {
@@ -843,15 +854,13 @@ static int sum_run(const struct sum_plan *p)
         store_zero_sums(p);
         return NDKERN_OK;
     }
+    const int nthreads = sum_threads(p);
     if (p->kept_count == 1) {
-        int nthreads = ndk_threads_for(p->reduced_count,
-                                       CHUNKS_PER_THREAD * CHUNK_BLOCKS * p->elems_per_block);
         if (nthreads > 1)
             return sum_single_output_threaded(p, nthreads);
         along_output(p, 0);
         return NDKERN_OK;
     }
-    const int nthreads = ndk_threads_for(p->reduced_count * p->kept_count, THREAD_GRAIN_ELEMS);
     /* Across outputs when the reductions are too short to fill a block, or
      * when neighbouring outputs lie closer together than the reduced
      * elements, so reading whole rows of outputs is the compact walk. */

@@ -45,17 +45,31 @@ def main(args):
     machine = _machine(peers)
     _print_machine(machine, peers)
 
+    from . import _bench_grid as grid
+    quick = args.quick
     results = []
+    # The table of sections: (title, cases(peers)); add a row to add a section.
     sections = [
         ("convolve2d, 1000x1000 (*) 9x9, mode='full'", _convolution_cases),
-        ("kernel-size sweep, 1000x1000 (*) KxK, mode='full'",
-         lambda p: _sweep_cases(p, (3, 9, 21, 31, 127) if args.quick
-                                else (3, 5, 7, 9, 11, 15, 21, 31, 63, 127, 255))),
+        ("kernel-size sweep, 1000x1000 (*) KxK, mode='same', method='auto'",
+         lambda p: grid.ksweep_cases(p, (3, 9, 31, 127) if quick
+                                     else (3, 5, 7, 9, 11, 15, 21, 31, 63, 127, 255))),
+        ("method='auto' against ndkern's 'direct' and 'fft', 1000x1000 (*) KxK, mode='same'",
+         lambda p: grid.auto_vs_cases(p, (9, 63) if quick
+                                      else (3, 9, 15, 21, 31, 47, 63, 127, 255))),
+        ("size sweep, NxN (*) KxK, mode='same' (uint8: equal outputs, see _bench_grid)",
+         lambda p: grid.grid_cases(p, quick)),
         ("a stack, 2000 x 84x84 (*) 13x13 float32, mode='valid', one call", _stack_cases),
+        ("threads: default against 1 thread, back-to-back calls", grid.threads_cases),
         ("sum_array", _sum_cases),
         ("square_array", _square_cases),
         ("Python call overhead", _overhead_cases),
     ]
+    if not quick:
+        sections.insert(3, ("large images, mode='same', method='auto'",
+                            lambda p: grid.ksweep_cases(p, (127,), size=2000, tag="large") +
+                            grid.ksweep_cases(p, (63,), size=4000, tag="large",
+                                              dtypes=("float32",))))
     for title, make_cases in sections:
         print(f"\n== {title}")
         _print_header()
@@ -71,13 +85,24 @@ def main(args):
             results.append(result)
             _print_result(result)
 
+    print("\n== targets of issues 10 and 11 (lowest ratio = peer time / ndkern time over the "
+          "rows measured; one run)")
+    print(grid.format_targets(grid.target_rows(results)))
+
     if args.json:
         with open(args.json, "w") as out:
             json.dump({"machine": machine, "results": results}, out, indent=1)
         print(f"\nwrote {args.json}")
     if args.plot:
         _plot(results, args.plot)
+        grid.plot_heatmap(results, _heatmap_path(args.plot))
     return 0
+
+
+def _heatmap_path(plot_path):
+    """The size sweep's heatmap, next to the main plot: NAME-heatmap.png."""
+    stem, ext = os.path.splitext(plot_path)
+    return f"{stem}-heatmap{ext or '.png'}"
 
 
 # ------------------------------------------------------------------ peers
@@ -170,23 +195,6 @@ def _convolution_cases(peers):
     cases.append(_case("int64 (seed arrays)", _conv_flops(f.shape, g.shape),
                        lambda: ndkern.convolve2d(f, g), _conv_peers(peers, f, g, seed=True),
                        tags=("convolve",)))
-    return cases
-
-
-def _sweep_cases(peers, sizes):
-    rng = np.random.default_rng(1)
-    cases = []
-    for dtype in (np.float32, np.float64):
-        f = rng.standard_normal((1000, 1000)).astype(dtype)
-        for k in sizes:
-            g = rng.standard_normal((k, k)).astype(dtype)
-            # method='auto': direct for small K, FFT for large (SciPy's
-            # direct convolve2d would take minutes past K = 31).
-            cases.append(_case(f"{np.dtype(dtype).name} K={k} auto",
-                               _conv_flops(f.shape, g.shape),
-                               lambda f=f, g=g: ndkern.convolve2d(f, g, method="auto"),
-                               _conv_peers(peers, f, g, direct=k <= 31),
-                               tags=("sweep", np.dtype(dtype).name, k)))
     return cases
 
 
@@ -306,6 +314,7 @@ BURST_SECONDS = 0.01
 
 
 def _run_case(case, budget, machine):
+    budget = case.get("budget", budget)
     participants = {"ndkern": case["ours"], **case["peers"]}
     check = _check(case)
     times: Dict[str, List[float]] = {name: [] for name in participants}
@@ -332,7 +341,8 @@ def _run_case(case, budget, machine):
     return {"case": case["name"], "tags": list(map(str, case["tags"])), "kind": case["kind"],
             "work": case["work"], "seconds": medians, "runs": {n: len(t) for n, t in times.items()},
             "best_peer": best_peer, "check": check,
-            "rate": _rate(case, medians["ndkern"], machine)}
+            "rate": _rate(case, medians["ndkern"], machine),
+            **{key: case[key] for key in ("skipped", "fft_error") if key in case}}
 
 
 def _check(case):
@@ -442,9 +452,11 @@ def _print_result(result):
             print(left)
             break
         mark = "*" if name == result["best_peer"] and len(peers) > 1 else " "
-        print(f"{left}  {name:<26} {_ms(theirs):>10} {theirs / ours:>7.1f}x{mark} "
+        print(f"{left}  {name:<26} {_ms(theirs):>10} {theirs / ours:>7.2f}x{mark} "
               f"{result['check'] if first else ''}")
         first = False
+    for name, note in result.get("skipped", {}).items():
+        print(" " * 59 + f"{name:<26} {note}")
 
 
 def _ms(seconds):
@@ -462,7 +474,9 @@ def _plot(results, path):
         print("--plot needs matplotlib: not installed, no plot written")
         return
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
-    main_rows = [r for r in results if "sweep" not in r["tags"] and r["best_peer"]]
+    # The sweeps have their own panel and the heatmap.
+    main_rows = [r for r in results if r["best_peer"] and
+                 not {"sweep", "grid", "auto-vs"} & set(r["tags"])]
     labels = [f"{r['case']}\nvs {r['best_peer']}" for r in main_rows]
     speedups = [r["seconds"][r["best_peer"]] / r["seconds"]["ndkern"] for r in main_rows]
     left.barh(range(len(main_rows)), speedups)
@@ -484,7 +498,7 @@ def _plot(results, path):
     right.set_ylabel("ms (median)")
     right.set_yscale("log")
     right.legend()
-    right.set_title("1000x1000 (*) KxK, full")
+    right.set_title("1000x1000 (*) KxK, mode='same', method='auto'")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     print(f"wrote {path}")

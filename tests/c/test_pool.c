@@ -30,9 +30,11 @@
 #define SUM_N 2200000           /* float64: > 2 threads' grain of a sum */
 #define ROWS 700                /* float64 matrix summed over its rows */
 #define COLS 1500
-#define SIDE 400                /* float32 image convolved 7x7: 7.8M MACs */
+/* Sizes above the cost rule's grain (ndk_threads_for_cost, pool.c: 150 us
+ * estimated per thread, at 128 flops and 16 bytes per ns). */
+#define SIDE 600                /* float32 image convolved 7x7: ~460 us, 3 threads */
 #define KSIDE 7
-#define BIG_SIDE 640            /* 20M MACs: enough for 4 threads */
+#define BIG_SIDE 1000           /* ~1.3 ms: enough for 4 threads */
 /* Bound on any wait for a child process or for helpers to exit. */
 #define TIMEOUT_SECONDS 60
 
