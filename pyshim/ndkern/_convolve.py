@@ -67,9 +67,8 @@ def _convolve(correlate, name, in1, in2, mode, boundary, fillvalue, out, method)
         fill_pointer = ffi.from_buffer(fill_element(fillvalue, dtype))
     if out is None:
         out = result = np.empty(shape, dtype)
-    else:
+    else:  # of the plan's shape: its strides are passed on their own anyway
         result = _checked_out(name, out, shape, dtype)
-        dims = None
     # 'direct' calls convolve2d / ndkern_correlate2d themselves.
     if method_code == lib.NDKERN_METHOD_DIRECT:
         c_function = lib.ndkern_correlate2d if correlate else lib.convolve2d

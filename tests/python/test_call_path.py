@@ -133,3 +133,17 @@ def test_overlap_retry_still_answers_from_the_inputs(dtype):
     kernel = np.arange(9).astype(dtype).reshape(3, 3)
     ndkern.convolve2d(memory[:10, :10], kernel, "same", out=memory[2:, 1:11])
     assert_identical(memory[2:, 1:11], signal.convolve2d(image, kernel, "same").astype(dtype))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_out_of_any_layout_with_a_cached_plan(order):
+    """The plan's shape arrays serve any `out` (its own strides are passed)."""
+    rng = np.random.default_rng(6)
+    image, kernel = rng.standard_normal((9, 7)), rng.standard_normal((3, 3))
+    want = signal.convolve2d(image, kernel, "same")
+    for out in (np.empty((9, 7), order=order), np.empty((14, 18))[::-1, ::2][:9, 2:9],
+                np.empty((7, 9)).T):
+        for _ in range(2):  # the second call uses the cached plan
+            out[...] = np.nan
+            assert ndkern.convolve2d(image, kernel, "same", out=out) is out
+            assert_matches(out, want, image, kernel)
