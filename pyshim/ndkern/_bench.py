@@ -276,8 +276,18 @@ def _overhead_cases(peers):
                 call()
         return run
     # One "run" is 2000 calls; the table shows the time per 2000 calls.
-    return [_case("10-element sum, 2000 calls", 0, repeat(lambda: ndkern.sum_array(x)),
-                  {"numpy.sum": repeat(lambda: np.sum(x))}, kind="none", tags=("overhead",))]
+    cases = [_case("10-element sum, 2000 calls", 0, repeat(lambda: ndkern.sum_array(x)),
+                   {"numpy.sum": repeat(lambda: np.sum(x))}, kind="none", tags=("overhead",))]
+    image = np.random.default_rng(3).random((32, 32), dtype=np.float32)
+    kernel = np.random.default_rng(4).random((3, 3), dtype=np.float32)
+    flipped, cv2 = np.ascontiguousarray(kernel[::-1, ::-1]), peers["cv2"]
+    # filter2D correlates around the centre: with the kernel reversed it is 'same'.
+    conv_peers = {} if cv2 is None else {"cv2.filter2D": repeat(lambda: cv2.filter2D(
+        image, -1, flipped, borderType=cv2.BORDER_CONSTANT))}
+    cases.append(_case("32x32 (*) 3x3 float32 'same', 2000 calls", 0,
+                       repeat(lambda: ndkern.convolve2d(image, kernel, mode="same")),
+                       conv_peers, kind="none", tags=("overhead",)))
+    return cases
 
 
 def _scale_out(size=20000, repeats=2):

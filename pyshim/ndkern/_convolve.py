@@ -1,15 +1,15 @@
 """convolve2d and correlate2d: scipy.signal's functions computed by libndkern."""
 
 import math
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arrays import buffer_out, check_out, data_pointer
+from ._arrays import INT64_ARRAYS, buffer_out, check_out, data_pointer
 from ._conventions import (convolve_arguments, convolve_method, convolve_output_shape,
                            fill_element)
-from ._errors import call_checked, check_status
+from ._errors import call_checked, check_status, retry_or_raise
 from ._library import ffi, lib
 from . import _numpy_semantics as semantics
 
@@ -70,38 +70,110 @@ def _convolve(correlate, name, in1, in2, mode, boundary, fillvalue, out, method)
     if image.ndim != 2 or kernel.ndim != 2:
         return _convolve_stack(correlate, name, image, kernel, mode, boundary, fillvalue, out,
                                method)
-    mode_code, boundary_code, dtype, code = convolve_arguments(name, image, kernel, mode,
-                                                               boundary)
-    method_code = convolve_method(method)
-    image, kernel = np.asarray(image, dtype), np.asarray(kernel, dtype)  # no copy if already dtype
-    if method_code == lib.NDKERN_METHOD_FFT and dtype.kind in "iu":
+    plan = _plan(name, image, kernel, mode, boundary, method)
+    mode_code, boundary_code, dtype, code, method_code, shape, dims = plan
+    if dims is None:  # the inputs change dtype: their copies have strides of their own
+        image, kernel = np.asarray(image, dtype), np.asarray(kernel, dtype)
+    if shape is None:
         return _integer_fft(correlate, name, image, kernel, mode, boundary, fillvalue, out)
-    shape = convolve_output_shape(mode_code, image.shape, kernel.shape)
-    fill = fill_element(fillvalue, dtype) if boundary_code == lib.NDKERN_BOUNDARY_FILL else None
+    # NULL is a zero fill value to C: the default fillvalue=0 needs no conversion.
+    fill_pointer = ffi.NULL
+    zero_fill = type(fillvalue) is int and fillvalue == 0
+    if boundary_code == lib.NDKERN_BOUNDARY_FILL and not zero_fill:
+        fill_pointer = ffi.from_buffer(fill_element(fillvalue, dtype))
     if out is None:
         out = result = np.empty(shape, dtype)
-    elif isinstance(out, np.ndarray):
-        check_out(out, shape, name)
-        if out.dtype != dtype:
-            raise TypeError(f"{name}: out has dtype {out.dtype}, but the result has dtype {dtype}")
-        if not semantics.out_is_plain(out) and semantics.out_needs_temporary(out, (image, kernel)):
+    else:  # of the plan's shape: its strides are passed on their own anyway
+        result = _checked_out(name, out, shape, dtype)
+        if (result is out and not semantics.out_is_plain(out)
+                and semantics.out_needs_temporary(out, (image, kernel))):
             np.copyto(out, _convolve(correlate, name, image, kernel, mode, boundary, fillvalue, None,
                                      method))  # compute, then assign (by NumPy)
             return out
-        result = out
-    else:
-        result = buffer_out(out, shape, dtype, name)
-    fill_pointer = ffi.NULL if fill is None else ffi.from_buffer(fill)
     # 'direct' calls convolve2d / ndkern_correlate2d themselves.
-    direct = lib.ndkern_correlate2d if correlate else lib.convolve2d
-    method_args = () if method_code == lib.NDKERN_METHOD_DIRECT else (correlate, method_code)
-    c_function = lib.ndkern_convolve2d_method if method_args else direct
-    call_checked(name, lambda image, kernel: c_function(
-        data_pointer(image), image.shape, image.strides,
-        data_pointer(kernel), kernel.shape, kernel.strides,
-        data_pointer(result), result.shape, result.strides, code, mode_code, boundary_code,
-        fill_pointer, *method_args), image, kernel)
+    if method_code == lib.NDKERN_METHOD_DIRECT:
+        c_function = lib.ndkern_correlate2d if correlate else lib.convolve2d
+    else:
+        c_function = _with_method(correlate, method_code)
+    _call(name, c_function, image, kernel, result, dims, code, mode_code, boundary_code,
+          fill_pointer)
     return out
+
+
+def _with_method(correlate, method_code):
+    """ndkern_convolve2d_method with its last two arguments bound: called as
+    convolve2d is."""
+    return lambda *arguments: lib.ndkern_convolve2d_method(*arguments, correlate, method_code)
+
+
+def _call(name, c_function, image, kernel, result, dims, code, mode_code, boundary_code,
+          fill_pointer):
+    """Call C; `dims` are the plan's shape and stride arrays (the result's
+    strides excepted), or None to pass the arrays' own."""
+    if dims is None:
+        dims = (INT64_ARRAYS[image.shape], INT64_ARRAYS[image.strides],
+                INT64_ARRAYS[kernel.shape], INT64_ARRAYS[kernel.strides],
+                INT64_ARRAYS[result.shape])
+    image_shape, image_strides, kernel_shape, kernel_strides, result_shape = dims
+    status = c_function(data_pointer(image), image_shape, image_strides,
+                        data_pointer(kernel), kernel_shape, kernel_strides,
+                        data_pointer(result), result_shape, INT64_ARRAYS[result.strides],
+                        code, mode_code, boundary_code, fill_pointer)
+    if status:  # rare: an overlap to retry on copies (strides of their own), or an error
+        retry_or_raise(status, name, lambda image, kernel: _call(
+            name, c_function, image, kernel, result, None, code, mode_code, boundary_code,
+            fill_pointer), image, kernel)
+
+
+def _checked_out(name, out, shape, dtype):
+    """The array C writes for a user's `out`, after NumPy's checks."""
+    if not isinstance(out, np.ndarray):
+        return buffer_out(out, shape, dtype, name)
+    check_out(out, shape, name)
+    if out.dtype != dtype:
+        raise TypeError(f"{name}: out has dtype {out.dtype}, but the result has dtype {dtype}")
+    return out
+
+
+# What a call derives from its arguments' types and shapes, kept per kind of
+# call: parsing costs more than the C call itself on a 32² image
+# (np.result_type alone ~0.6 µs).  A plan is a pure function of its key and
+# is never modified, so threads share the cache; only calls that parse
+# without error are stored, and the cache is emptied when it grows past
+# _PLANS_LIMIT.
+_PLANS: Dict[tuple, tuple] = {}
+_PLANS_LIMIT = 256
+
+
+def _plan(name, image, kernel, mode, boundary, method):
+    """(mode code, boundary code, result dtype, its code, method code, result
+    shape or None for the integer 'fft' path, dims): dims are the C arrays of
+    the shapes and strides of image and kernel and of the result's shape, or
+    None when the inputs must be converted.  SciPy's errors for bad
+    arguments, in SciPy's order."""
+    try:
+        key = (mode, boundary, method, image.dtype, kernel.dtype,
+               image.shape, image.strides, kernel.shape, kernel.strides)
+        return _PLANS[key]
+    except TypeError:  # an unhashable argument: parsing raises for it below
+        key = None
+    except KeyError:
+        pass
+    mode_code, boundary_code, dtype, code = convolve_arguments(name, image, kernel, mode,
+                                                               boundary)
+    method_code = convolve_method(method)
+    shape = dims = None
+    if not (method_code == lib.NDKERN_METHOD_FFT and dtype.kind in "iu"):
+        shape = convolve_output_shape(mode_code, image.shape, kernel.shape)
+    if shape is not None and image.dtype == dtype == kernel.dtype:
+        dims = tuple(INT64_ARRAYS[values] for values in (
+            image.shape, image.strides, kernel.shape, kernel.strides, shape))
+    plan = (mode_code, boundary_code, dtype, code, method_code, shape, dims)
+    if key is not None:
+        if len(_PLANS) >= _PLANS_LIMIT:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    return plan
 
 
 def _convolve_stack(correlate, name, image, kernel, mode, boundary, fillvalue, out, method):
@@ -152,12 +224,7 @@ def _stack_output(name, out, shape, dtype):
     if out is None:
         result = np.empty(shape, dtype)
         return result, result
-    if not isinstance(out, np.ndarray):
-        return buffer_out(out, shape, dtype, name), out
-    check_out(out, shape, name)
-    if out.dtype != dtype:
-        raise TypeError(f"{name}: out has dtype {out.dtype}, but the result has dtype {dtype}")
-    return out, out
+    return _checked_out(name, out, shape, dtype), out
 
 
 def _integer_fft(correlate, name, image, kernel, mode, boundary, fillvalue, out):

@@ -1,12 +1,12 @@
 """libndkern status codes -> Python exceptions, in one place.
 
-NDKERN_EOVERLAP is normally handled by call_checked (copy the inputs, call
+NDKERN_EOVERLAP is normally handled by retry_or_raise (copy the inputs, call
 again) before it gets here; if it does get here it is a ValueError.
 """
 
 from ._library import ffi, lib
 
-__all__ = ["check_status", "call_checked"]
+__all__ = ["check_status", "retry_or_raise", "call_checked"]
 
 _EXCEPTION_OF_STATUS = {
     lib.NDKERN_EINVAL: ValueError,
@@ -37,15 +37,26 @@ def check_status(status, function):
 _EOVERLAP = lib.NDKERN_EOVERLAP
 
 
-def call_checked(function, call, *inputs):
-    """``call(*inputs)``, then raise for its status as `function`'s.
+def retry_or_raise(status, function, retry, *inputs):
+    """The slow path after a C call made for `function` returned the nonzero
+    `status`: callers call C directly and come here only then, so the
+    common path builds no closure.
 
     libndkern refuses (NDKERN_EOVERLAP) an output that overlaps an input
     other than exactly; NumPy's answer is then the one computed from the
-    inputs as they were, so the call is repeated with copies of the inputs.
+    inputs as they were, so ``retry`` (the same call, raising on its own
+    failure) gets copies of the inputs, which overlap nothing.  Any other
+    status raises.
     """
-    status = call(*inputs)
-    if status == _EOVERLAP:
-        status = call(*(array.copy() for array in inputs))
-    if status:
+    if status != _EOVERLAP:
         check_status(status, function)
+    retry(*(array.copy() for array in inputs))
+
+
+def call_checked(function, call, *inputs):
+    """``call(*inputs)`` (which returns a status), then retry_or_raise on a
+    nonzero status: for paths where a closure's cost does not matter."""
+    status = call(*inputs)
+    if status:
+        retry_or_raise(status, function,
+                       lambda *copies: check_status(call(*copies), function), *inputs)

@@ -5,8 +5,9 @@ from typing import Any, Optional
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._arrays import C_CODES, buffer_out, check_out, data_pointer, finish, native, readable
-from ._errors import call_checked
+from ._arrays import (C_CODES, INT64_ARRAYS, buffer_out, check_out, data_pointer, finish, native,
+                      readable)
+from ._errors import retry_or_raise
 from ._library import lib
 from . import _numpy_semantics as semantics
 
@@ -71,5 +72,7 @@ def _square_converted(x, out):
 
 
 def _square_into(x, out, code):
-    call_checked(_FUNCTION, lambda x: lib.square_array(
-        data_pointer(x), x.strides, data_pointer(out), out.strides, x.ndim, x.shape, code), x)
+    status = lib.square_array(data_pointer(x), INT64_ARRAYS[x.strides], data_pointer(out),
+                              INT64_ARRAYS[out.strides], x.ndim, INT64_ARRAYS[x.shape], code)
+    if status:  # rare: an overlap to retry on a copy, or an error to raise
+        retry_or_raise(status, _FUNCTION, lambda x: _square_into(x, out, code), x)

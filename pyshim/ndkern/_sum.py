@@ -10,9 +10,10 @@ from typing import Any, Optional, Tuple, Union
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from ._arrays import C_CODES, buffer_out, check_out, code_of, data_pointer, finish, native, readable
+from ._arrays import (C_CODES, INT64_ARRAYS, buffer_out, check_out, code_of, data_pointer, finish,
+                      native, readable)
 from ._conventions import sum_default_dtype
-from ._errors import call_checked
+from ._errors import retry_or_raise
 from ._library import lib
 from . import _numpy_semantics as semantics
 
@@ -164,6 +165,8 @@ def _result_dtype(input_dtype, dtype, out):
 
 
 def _sum_into(x, code, nreduce, out, out_code):
-    call_checked(_FUNCTION, lambda x: lib.sum_array(
-        data_pointer(x), x.strides, x.ndim, x.shape, code, nreduce,
-        data_pointer(out), out.strides, out_code), x)
+    status = lib.sum_array(data_pointer(x), INT64_ARRAYS[x.strides], x.ndim, INT64_ARRAYS[x.shape],
+                           code, nreduce, data_pointer(out), INT64_ARRAYS[out.strides], out_code)
+    if status:  # rare: an overlap to retry on a copy, or an error to raise
+        retry_or_raise(status, _FUNCTION,
+                       lambda x: _sum_into(x, code, nreduce, out, out_code), x)
