@@ -10,3 +10,9 @@
 #include "convolve_blocked.inc"
 #define NDK_BLOCKED_ELEM f64
 #include "convolve_blocked.inc"
+
+#define NDK_SMALL_ISA avx512
+#define NDK_SMALL_ELEM f32
+#include "convolve_small.inc"
+#define NDK_SMALL_ELEM f64
+#include "convolve_small.inc"

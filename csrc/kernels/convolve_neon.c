@@ -11,3 +11,9 @@
 #include "convolve_blocked.inc"
 #define NDK_BLOCKED_ELEM f64
 #include "convolve_blocked.inc"
+
+#define NDK_SMALL_ISA neon
+#define NDK_SMALL_ELEM f32
+#include "convolve_small.inc"
+#define NDK_SMALL_ELEM f64
+#include "convolve_small.inc"
