@@ -29,7 +29,9 @@
  *      compute type and converts the fill value to it.
  *   4. ndk_conv_execute: writes h; here by the direct method (run_direct:
  *      packs or factors W, then strips of STRIP_ROWS output rows as tasks
- *      over threads, each building its rows of P and calling the core).
+ *      over threads, each building its rows of P and calling the core --
+ *      run_core: the small-kernel core for the shapes it takes, which on
+ *      contiguous float images reads the image in place, plan_in_place).
  *      A method reads P through struct ndk_conv_padded (the boundary rule
  *      and fill value applied) and writes h with ndk_conv_store_row.
  *      ndkern_convolve2d_method chooses the method (execute_method): the

@@ -1,6 +1,7 @@
 /* convolve_avx2.c -- the register-blocked float convolution cores
- * (convolve_blocked.inc) with 256-bit AVX2+FMA vectors.  Built with -mavx2
- * -mfma; only called after the CPU check in runtime.c. */
+ * (convolve_blocked.inc) and the small-kernel cores (convolve_small.inc)
+ * with 256-bit AVX2+FMA vectors.  Built with -mavx2 -mfma; only called after
+ * the CPU check in runtime.c. */
 #include "../internal.h"
 #include "vec_avx2.h"
 
