@@ -1,9 +1,9 @@
 /* vec.h -- the small portable vector layer the kernel templates (sum.inc,
- * convolve_blocked.inc, convolve_small.inc) are written against, in the style of NumPy's npyv:
- * one header per ISA, vec_<isa>.h, defines the same names with that ISA's
- * intrinsics, and each isa_<name>.c / convolve_<name>.c includes the header
- * of the level it is compiled for (isa_avx512.c keeps 256-bit vectors for
- * the sums, measured: see there).  This file holds what every level shares.
+ * convolve_blocked.inc, convolve_small.inc) are written against, in the
+ * style of NumPy's npyv: one header per ISA, vec_<isa>.h, defines the same
+ * names with that ISA's intrinsics, and each isa_<name>.c /
+ * convolve_<name>.c includes the header of the level it is compiled for
+ * (isa_avx512.c keeps 256-bit vectors for the sums, measured: see there).  This file holds what every level shares.
  *
  * Every vec_<isa>.h defines (sfx f64: double lanes):
  *   ndkv_f64                  a vector of ndkv_nlanes_f64 doubles
