@@ -30,8 +30,7 @@
  *   4. ndk_conv_execute: writes h; here by the direct method (run_direct:
  *      packs or factors W, then strips of STRIP_ROWS output rows as tasks
  *      over threads, each building its rows of P and calling the core --
- *      run_core: the small-kernel core for the shapes it takes, which on
- *      contiguous float images reads the image in place, plan_in_place).
+ *      run_core: the small-kernel core for the shapes it takes).
  *      A method reads P through struct ndk_conv_padded (the boundary rule
  *      and fill value applied) and writes h with ndk_conv_store_row.
  *      ndkern_convolve2d_method chooses the method (execute_method): the
@@ -558,14 +557,6 @@ struct direct_plan {
                                       (or W itself), imaginary parts (complex only) */
     int separable;                 /* W = w_col w_row^T: two passes, no w_re */
     void *w_col, *w_row;           /* the factors: kh and kw compute scalars */
-    /* Reading the image in place (plan_in_place): output columns
-     * [inside_begin, + inside_width) straight from the image rows; the
-     * columns left and right of them (edge[0], edge[1]: plans of those
-     * columns alone, with their own narrow padded rows) as usual. */
-    int in_place;
-    int64_t inside_begin, inside_width;
-    struct ndk_conv_plan edge[2];
-    struct ndk_conv_padded edge_padded[2];
 };
 
 /* One worker's buffers. */
@@ -598,9 +589,6 @@ static void run_core(const struct ndk_conv_plan *p, const void *const *rows, int
         k->conv_core[p->compute_type](rows, tap_step, w, kh, kw, width, nrows, acc, acc_stride);
 }
 
-static void in_place_task(const struct direct_plan *d, struct conv_space *s, int64_t m0,
-                          int64_t nrows);
-
 /* Output rows [task * STRIP_ROWS, + STRIP_ROWS) of h. */
 static void conv_task(void *ctx, int64_t task, int worker)
 {
@@ -610,10 +598,6 @@ static void conv_task(void *ctx, int64_t task, int worker)
     struct conv_space *s = &job->spaces[worker];
     const int64_t m0 = task * STRIP_ROWS;
     const int64_t nrows = p->out.rows - m0 < STRIP_ROWS ? p->out.rows - m0 : STRIP_ROWS;
-    if (d->in_place) {
-        in_place_task(d, s, m0, nrows);
-        return;
-    }
     const int64_t row_bytes = d->padded.row_len * p->scalar_bytes;
 
     for (int64_t t = 0; t < nrows + p->kernel.rows - 1; t++)
@@ -644,94 +628,6 @@ static void conv_task(void *ctx, int64_t task, int worker)
         ndk_conv_store_row(p, s->acc_a + off, p->is_complex ? s->acc_b + off : NULL,
                            p->out.cols, p->out.data + (m0 + r) * p->out.row_stride,
                            p->out.col_stride);
-    }
-}
-
-/* ------------------------------ step 4: small kernels read in place */
-
-/* A small kernel (conv_small takes its shape) on a real float image whose
- * rows are contiguous, aligned arrays of the compute type, written by the
- * core straight into h, reads the image rows in place instead of copying
- * them into padded rows: the output columns whose taps all fall inside the
- * image, in a multiple of NDK_CONV_SMALL_EXACT columns (the core then reads
- * nothing past them), come from the image rows, or for rows of P outside
- * the image from the fill row (boundary fill) or the row the boundary rule
- * names (wrap, symm); the columns left and right of them are two narrow
- * problems of their own (d->edge) with padded rows as usual.  Every output
- * element sees the same operations either way. */
-static void plan_in_place(struct direct_plan *d)
-{
-    const struct ndk_conv_plan *p = d->p;
-    const struct ndk_conv_view *img = &p->image;
-    const int64_t kw = p->kernel.cols, bytes = p->scalar_bytes;
-    int (*small)(const void *const *, int64_t, const void *, int64_t, int64_t, int64_t,
-                 int64_t, void *, int64_t) = p->kernels->conv_small[p->compute_type];
-    if (d->separable || !d->core_writes_out || small == NULL ||
-        !small(NULL, 1, NULL, p->kernel.rows, kw, 0, 0, NULL, 0) ||
-        img->col_stride != bytes || img->row_stride % bytes != 0 ||
-        (uintptr_t)img->data % (uintptr_t)bytes != 0)
-        return;
-    const int64_t begin = p->origin_col < 0 ? -p->origin_col : 0;
-    int64_t end = img->cols - kw + 1 - p->origin_col; /* past the last inside column */
-    end = end < p->out.cols ? end : p->out.cols;
-    const int64_t width = end > begin ? (end - begin) / NDK_CONV_SMALL_EXACT * NDK_CONV_SMALL_EXACT
-                                      : 0;
-    if (width == 0)
-        return;
-    const int64_t edge_begin[2] = {0, begin + width};
-    const int64_t edge_cols[2] = {begin, p->out.cols - begin - width};
-    for (int e = 0; e < 2; e++) {
-        d->edge[e] = *p;
-        d->edge[e].out.cols = edge_cols[e];
-        d->edge[e].out.data += edge_begin[e] * p->out.col_stride;
-        d->edge[e].origin_col += edge_begin[e];
-    }
-    d->in_place = 1;
-    d->inside_begin = begin;
-    d->inside_width = width;
-}
-
-/* The narrow padded rows of the edges (after plan_in_place). */
-static int in_place_init(struct direct_plan *d)
-{
-    int rc = NDKERN_OK;
-    for (int e = 0; e < 2 && d->in_place && rc == NDKERN_OK; e++)
-        rc = ndk_conv_padded_init(&d->edge_padded[e], &d->edge[e]);
-    return rc;
-}
-
-static void in_place_free(struct direct_plan *d)
-{
-    for (int e = 0; e < 2 && d->in_place; e++)
-        ndk_conv_padded_free(&d->edge_padded[e]);
-}
-
-/* Output rows m0 .. m0 + nrows - 1 of an in-place plan. */
-static void in_place_task(const struct direct_plan *d, struct conv_space *s, int64_t m0,
-                          int64_t nrows)
-{
-    const struct ndk_conv_plan *p = d->p;
-    const struct ndk_conv_view *img = &p->image;
-    const int64_t kh = p->kernel.rows, kw = p->kernel.cols, bytes = p->scalar_bytes;
-    const int64_t first_col = d->inside_begin + p->origin_col; /* image column read first */
-    const int64_t out_stride = p->out.row_stride / bytes;
-    for (int64_t t = 0; t < nrows + kh - 1; t++) {
-        const int64_t r = boundary_index(m0 + t + p->origin_row, img->rows, p->boundary);
-        s->row_ptrs[t] = r < 0 ? (const char *)d->padded.fill_row + d->inside_begin * bytes
-                               : img->data + r * img->row_stride + first_col * bytes;
-    }
-    run_core(p, s->row_ptrs, 1, d->w_re, kh, kw, d->inside_width, nrows,
-             p->out.data + m0 * p->out.row_stride + d->inside_begin * bytes, out_stride);
-    for (int e = 0; e < 2; e++) {
-        const struct ndk_conv_plan *edge = &d->edge[e];
-        if (edge->out.cols == 0)
-            continue;
-        const int64_t row_bytes = d->edge_padded[e].row_len * bytes;
-        for (int64_t t = 0; t < nrows + kh - 1; t++)
-            s->row_ptrs[t] = ndk_conv_padded_row(&d->edge_padded[e], m0 + t,
-                                                 s->rows + t * row_bytes);
-        run_core(edge, s->row_ptrs, 1, d->w_re, kh, kw, edge->out.cols, nrows,
-                 edge->out.data + m0 * edge->out.row_stride, out_stride);
     }
 }
 
@@ -1068,10 +964,6 @@ static int run_direct(const struct ndk_conv_plan *p, int may_use_fft)
         rc = pack_kernel(&d);
     if (rc == NDKERN_OK)
         rc = ndk_conv_padded_init(&d.padded, p);
-    if (rc == NDKERN_OK) {
-        plan_in_place(&d);
-        rc = in_place_init(&d);
-    }
     if (rc == NDKERN_OK)
         rc = run_strips(&d);
     free(d.w_re);
@@ -1079,7 +971,6 @@ static int run_direct(const struct ndk_conv_plan *p, int may_use_fft)
     free(d.w_col);
     free(d.w_row);
     ndk_conv_padded_free(&d.padded);
-    in_place_free(&d);
     return rc;
 }
 

@@ -23,10 +23,6 @@ enum ndk_conv_type {
  * vector loads may run over. */
 #define NDK_CONV_ROW_SLACK 64
 
-/* conv_small reads exactly its rows' columns when the width is a multiple
- * of this (a multiple of the lanes of every vector level). */
-#define NDK_CONV_SMALL_EXACT 16
-
 struct ndk_kernels {
     const char *name;
 
@@ -68,10 +64,7 @@ struct ndk_kernels {
     /* conv_core for the shapes the small-kernel core takes (3x3, 5x5, 3x5,
      * 5x3, 1x3, 1x5, 3x1, 5x1 with tap_step 1; convolve_small.inc), giving
      * the bits conv_core gives: returns 1 when it wrote acc, 0 (nothing
-     * written) for any other shape.  NULL for compute types it lacks.
-     * With width 0 it reads and writes nothing: a query of the shape.  With
-     * width a multiple of NDK_CONV_SMALL_EXACT it reads no element past
-     * width + kw - 1 of any row (no slack needed: rows may be an image's). */
+     * written) for any other shape.  NULL for compute types it lacks. */
     int (*conv_small[NDK_CT_COUNT])(const void *const *rows, int64_t tap_step,
                                     const void *w, int64_t kh, int64_t kw,
                                     int64_t width, int64_t nrows, void *acc,

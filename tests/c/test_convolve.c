@@ -500,8 +500,7 @@ static void test_separable(void)
  * bit for bit in the cores' order of operations, so the small core and the
  * blocked or portable core give the same bits; integers (computed in float
  * by the same cores, or wrapping) exactly.  Images narrower and wider than
- * a strip of vectors, taller than a task's rows, any layout; contiguous
- * ones are read in place (convolve.c, plan_in_place) with narrow edges. */
+ * a strip of vectors, taller than a task's rows, any layout. */
 static void test_small_kernels(void)
 {
     static const int dts[] = {NDKERN_FLOAT32, NDKERN_FLOAT64, NDKERN_UINT8, NDKERN_INT16,
@@ -521,8 +520,7 @@ static void test_small_kernels(void)
                     c.g_shape[1] = extents[b];
                     c.f_shape[0] = rep == 5 ? rng_range(33, 90) : rng_range(1, 20);
                     c.f_shape[1] = rng_chance(50) ? rng_range(1, 40) : rng_range(40, 150);
-                    /* plain f and h half the time: the image read in place */
-                    c.f_flags = rng_chance(50) ? 0 : harness_random_layout(HL_ALL_INPUT);
+                    c.f_flags = harness_random_layout(HL_ALL_INPUT);
                     /* (no broadcast g: rank 1, maybe two passes) */
                     c.g_flags = harness_random_layout(HL_ALL_INPUT & ~HL_ZERO);
                     c.h_flags = rng_chance(50) ? 0 : harness_random_layout(HL_ALL_OUTPUT);
