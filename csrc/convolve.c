@@ -29,7 +29,8 @@
  *      compute type and converts the fill value to it.
  *   4. ndk_conv_execute: writes h; here by the direct method (run_direct:
  *      packs or factors W, then strips of STRIP_ROWS output rows as tasks
- *      over threads, each building its rows of P and calling the core).
+ *      over threads, each building its rows of P and calling the core --
+ *      run_core: the small-kernel core for the shapes it takes).
  *      A method reads P through struct ndk_conv_padded (the boundary rule
  *      and fill value applied) and writes h with ndk_conv_store_row.
  *      ndkern_convolve2d_method chooses the method (ndk_conv_execute_method): the
@@ -566,6 +567,21 @@ struct conv_job {
     struct conv_space *spaces; /* one per worker */
 };
 
+/* The core choice of the direct method, per call of a core (conv_core's
+ * contract, kernels.h): the small-kernel core when it takes the shape
+ * (3x3, 5x5, the 1xK and Kx1 passes of a separable kernel, ...), else the
+ * blocked or portable core.  Both give the same bits (kernels.h). */
+static void run_core(const struct ndk_conv_plan *p, const void *const *rows, int64_t tap_step,
+                     const void *w, int64_t kh, int64_t kw, int64_t width, int64_t nrows,
+                     void *acc, int64_t acc_stride)
+{
+    const struct ndk_kernels *k = p->kernels;
+    if (k->conv_small[p->compute_type] == NULL ||
+        !k->conv_small[p->compute_type](rows, tap_step, w, kh, kw, width, nrows, acc,
+                                        acc_stride))
+        k->conv_core[p->compute_type](rows, tap_step, w, kh, kw, width, nrows, acc, acc_stride);
+}
+
 /* Output rows [task * STRIP_ROWS, + STRIP_ROWS) of h. */
 static void conv_task(void *ctx, int64_t task, int worker)
 {
@@ -586,23 +602,20 @@ static void conv_task(void *ctx, int64_t task, int worker)
     const void *w = d->w_re;
     int64_t kh = p->kernel.rows, kw = p->kernel.cols;
     if (d->separable) { /* along each padded row, then down the columns */
-        p->kernels->conv_core[p->compute_type](s->row_ptrs, tap_step, d->w_row, 1, kw, width,
-                                               nrows + kh - 1, s->pass_rows, d->acc_row_len);
+        run_core(p, s->row_ptrs, tap_step, d->w_row, 1, kw, width, nrows + kh - 1,
+                 s->pass_rows, d->acc_row_len);
         rows = s->pass_ptrs;
         w = d->w_col;
         kw = 1;
     }
     if (d->core_writes_out) { /* h rows are the accumulator rows */
-        p->kernels->conv_core[p->compute_type](rows, tap_step, w, kh, kw, width, nrows,
-                                               p->out.data + m0 * p->out.row_stride,
-                                               p->out.row_stride / p->scalar_bytes);
+        run_core(p, rows, tap_step, w, kh, kw, width, nrows,
+                 p->out.data + m0 * p->out.row_stride, p->out.row_stride / p->scalar_bytes);
         return;
     }
-    p->kernels->conv_core[p->compute_type](rows, tap_step, w, kh, kw, width, nrows, s->acc_a,
-                                           d->acc_row_len);
+    run_core(p, rows, tap_step, w, kh, kw, width, nrows, s->acc_a, d->acc_row_len);
     if (p->is_complex)
-        p->kernels->conv_core[p->compute_type](rows, tap_step, d->w_im, kh, kw, width, nrows,
-                                               s->acc_b, d->acc_row_len);
+        run_core(p, rows, tap_step, d->w_im, kh, kw, width, nrows, s->acc_b, d->acc_row_len);
     for (int64_t r = 0; r < nrows; r++) {
         const int64_t off = r * d->acc_row_len * p->scalar_bytes;
         ndk_conv_store_row(p, s->acc_a + off, p->is_complex ? s->acc_b + off : NULL,

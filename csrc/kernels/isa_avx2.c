@@ -5,6 +5,8 @@
 
 #define NDK_CONV_CORE_F32 ndk_conv_core_f32_avx2
 #define NDK_CONV_CORE_F64 ndk_conv_core_f64_avx2
+#define NDK_CONV_SMALL_F32 ndk_conv_small_f32_avx2
+#define NDK_CONV_SMALL_F64 ndk_conv_small_f64_avx2
 
 #include "square.inc"
 #include "sum.inc"

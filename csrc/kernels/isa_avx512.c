@@ -14,6 +14,8 @@
 
 #define NDK_CONV_CORE_F32 ndk_conv_core_f32_avx512
 #define NDK_CONV_CORE_F64 ndk_conv_core_f64_avx512
+#define NDK_CONV_SMALL_F32 ndk_conv_small_f32_avx512
+#define NDK_CONV_SMALL_F64 ndk_conv_small_f64_avx512
 
 #include "square.inc"
 #include "sum.inc"

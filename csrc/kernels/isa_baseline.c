@@ -8,6 +8,16 @@
 #include "vec_scalar.h"
 #endif
 
+/* The small-kernel float cores, with a product then a sum per tap (no FMA
+ * here), as the portable core of convolve.inc. */
+#define NDK_SMALL_ISA baseline
+#define NDK_SMALL_ELEM f32
+#include "convolve_small.inc"
+#define NDK_SMALL_ELEM f64
+#include "convolve_small.inc"
+#define NDK_CONV_SMALL_F32 ndk_conv_small_f32_baseline
+#define NDK_CONV_SMALL_F64 ndk_conv_small_f64_baseline
+
 #include "square.inc"
 #include "sum.inc"
 #include "convolve.inc"

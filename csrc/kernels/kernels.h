@@ -61,6 +61,14 @@ struct ndk_kernels {
                                     const void *w, int64_t kh, int64_t kw,
                                     int64_t width, int64_t nrows, void *acc,
                                     int64_t acc_stride);
+    /* conv_core for the shapes the small-kernel core takes (3x3, 5x5, 3x5,
+     * 5x3, 1x3, 1x5, 3x1, 5x1 with tap_step 1; convolve_small.inc), giving
+     * the bits conv_core gives: returns 1 when it wrote acc, 0 (nothing
+     * written) for any other shape.  NULL for compute types it lacks. */
+    int (*conv_small[NDK_CT_COUNT])(const void *const *rows, int64_t tap_step,
+                                    const void *w, int64_t kh, int64_t kw,
+                                    int64_t width, int64_t nrows, void *acc,
+                                    int64_t acc_stride);
 };
 
 /* The register-blocked float cores of convolve_<isa>.c (convolve_blocked.inc). */
@@ -69,21 +77,35 @@ struct ndk_kernels {
                                      const void *w, int64_t kh, int64_t kw, int64_t width, \
                                      int64_t nrows, void *acc, int64_t acc_stride);
 
+/* The small-kernel float cores (convolve_small.inc) of each level. */
+#define NDK_DECLARE_SMALL_CORE(tag, isa)                                                  \
+    int ndk_conv_small_##tag##_##isa(const void *const *rows, int64_t tap_step,           \
+                                     const void *w, int64_t kh, int64_t kw, int64_t width, \
+                                     int64_t nrows, void *acc, int64_t acc_stride);
+
 extern const struct ndk_kernels ndk_kernels_baseline;
+NDK_DECLARE_SMALL_CORE(f32, baseline)
+NDK_DECLARE_SMALL_CORE(f64, baseline)
 #if defined(NDKERN_HAVE_AVX2_KERNELS)
 extern const struct ndk_kernels ndk_kernels_avx2;
 NDK_DECLARE_BLOCKED_CORE(f32, avx2)
 NDK_DECLARE_BLOCKED_CORE(f64, avx2)
+NDK_DECLARE_SMALL_CORE(f32, avx2)
+NDK_DECLARE_SMALL_CORE(f64, avx2)
 #endif
 #if defined(NDKERN_HAVE_AVX512_KERNELS)
 extern const struct ndk_kernels ndk_kernels_avx512;
 NDK_DECLARE_BLOCKED_CORE(f32, avx512)
 NDK_DECLARE_BLOCKED_CORE(f64, avx512)
+NDK_DECLARE_SMALL_CORE(f32, avx512)
+NDK_DECLARE_SMALL_CORE(f64, avx512)
 #endif
 #if defined(NDKERN_HAVE_NEON_KERNELS)
 extern const struct ndk_kernels ndk_kernels_neon;
 NDK_DECLARE_BLOCKED_CORE(f32, neon)
 NDK_DECLARE_BLOCKED_CORE(f64, neon)
+NDK_DECLARE_SMALL_CORE(f32, neon)
+NDK_DECLARE_SMALL_CORE(f64, neon)
 #endif
 
 #endif /* NDKERN_KERNELS_H */

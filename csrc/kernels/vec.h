@@ -1,9 +1,9 @@
 /* vec.h -- the small portable vector layer the kernel templates (sum.inc,
- * convolve_blocked.inc) are written against, in the style of NumPy's npyv:
- * one header per ISA, vec_<isa>.h, defines the same names with that ISA's
- * intrinsics, and each isa_<name>.c / convolve_<name>.c includes the header
- * of the level it is compiled for (isa_avx512.c keeps 256-bit vectors for
- * the sums, measured: see there).  This file holds what every level shares.
+ * convolve_blocked.inc, convolve_small.inc) are written against, in the
+ * style of NumPy's npyv: one header per ISA, vec_<isa>.h, defines the same
+ * names with that ISA's intrinsics, and each isa_<name>.c /
+ * convolve_<name>.c includes the header of the level it is compiled for
+ * (isa_avx512.c keeps 256-bit vectors for the sums, measured: see there).  This file holds what every level shares.
  *
  * Every vec_<isa>.h defines (sfx f64: double lanes):
  *   ndkv_f64                  a vector of ndkv_nlanes_f64 doubles
@@ -14,14 +14,17 @@
  *   ndkv_loadu_f32_as_f64(p)  ndkv_nlanes_f64 floats from p, each widened
  *   ndkv_prefetch(p)          a hint that p is read soon (may do nothing)
  *   NDKV_HAVE_FMA             1 if the level has fused multiply-add, else 0
- * and, when NDKV_HAVE_FMA is 1 (the register-blocked convolution needs it),
- * for sfx f32 and f64 (ndkv_elem_<sfx> is float or double):
+ * and, for sfx f32 and f64 (ndkv_elem_<sfx> is float or double; the
+ * convolution cores convolve_blocked.inc and convolve_small.inc):
  *   ndkv_<sfx>, ndkv_nlanes_<sfx>, ndkv_zero_<sfx>(), ndkv_loadu_<sfx>(p),
  *   ndkv_storeu_<sfx>(p, v)
  *   ndkv_broadcast_<sfx>(p)   every lane = *p
- *   ndkv_muladd_<sfx>(a, b, c)  a * b + c, rounded once (fused)
  *   NDKV_NREGS                vector registers the compiler can allocate
  *   NDKV_IN_REGISTER(x)       keeps the vector variable x in a register
+ * with, when NDKV_HAVE_FMA is 1 (the register-blocked core needs it),
+ *   ndkv_muladd_<sfx>(a, b, c)  a * b + c, rounded once (fused)
+ * and otherwise (the small-kernel core then multiplies, then adds)
+ *   ndkv_mul_<sfx>(a, b), ndkv_add_<sfx>(a, b)
  * Lane for lane, every level must compute exactly what the scalar operation
  * computes: that is what keeps sums bit-identical across levels and float
  * convolutions bit-identical across the FMA levels.

@@ -10,25 +10,39 @@
 #include "vec.h"
 
 #define NDKV_HAVE_FMA 0
+/* Plain C values: as many as the compiler likes; nothing to pin. */
+#define NDKV_NREGS 16
+#define NDKV_IN_REGISTER(x) ((void)(x))
 
 typedef double ndkv_f64;
+typedef float ndkv_f32;
 #define ndkv_nlanes_f64 1
+#define ndkv_nlanes_f32 1
 
-/* memcpy: any alignment and no aliasing questions; it compiles to a move. */
-NDKV_INLINE ndkv_f64 ndkv_zero_f64(void) { return 0.0; }
-NDKV_INLINE ndkv_f64 ndkv_loadu_f64(const double *p)
-{
-    double v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-NDKV_INLINE void ndkv_storeu_f64(double *p, ndkv_f64 v) { memcpy(p, &v, sizeof v); }
-NDKV_INLINE ndkv_f64 ndkv_add_f64(ndkv_f64 a, ndkv_f64 b) { return a + b; }
+/* The operations of one element type T (suffix sfx).  memcpy: any
+ * alignment and no aliasing questions; it compiles to a move.  mul and
+ * broadcast serve the small-kernel convolution (convolve_small.inc), which
+ * at a level without FMA multiplies, then adds (-ffp-contract=off: never
+ * fused). */
+#define NDKV_SCALAR_OPS(sfx, T)                                                          \
+    NDKV_INLINE ndkv_##sfx ndkv_zero_##sfx(void) { return (T)0; }                         \
+    NDKV_INLINE ndkv_##sfx ndkv_loadu_##sfx(const T *p)                                  \
+    {                                                                                    \
+        T v;                                                                             \
+        memcpy(&v, p, sizeof v);                                                         \
+        return v;                                                                        \
+    }                                                                                    \
+    NDKV_INLINE void ndkv_storeu_##sfx(T *p, ndkv_##sfx v) { memcpy(p, &v, sizeof v); }  \
+    NDKV_INLINE ndkv_##sfx ndkv_add_##sfx(ndkv_##sfx a, ndkv_##sfx b) { return a + b; }  \
+    NDKV_INLINE ndkv_##sfx ndkv_mul_##sfx(ndkv_##sfx a, ndkv_##sfx b) { return a * b; }  \
+    NDKV_INLINE ndkv_##sfx ndkv_broadcast_##sfx(const T *p) { return *p; }
+NDKV_SCALAR_OPS(f64, double)
+NDKV_SCALAR_OPS(f32, float)
+#undef NDKV_SCALAR_OPS
+
 NDKV_INLINE ndkv_f64 ndkv_loadu_f32_as_f64(const float *p)
 {
-    float v;
-    memcpy(&v, p, sizeof v);
-    return (double)v;
+    return (double)ndkv_loadu_f32(p);
 }
 
 NDKV_INLINE void ndkv_prefetch(const void *p) { (void)p; }

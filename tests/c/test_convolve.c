@@ -3,7 +3,8 @@
  * reference: every dtype x mode x boundary, kernels even/odd/larger than the
  * image/1xN/Nx1/empty, fillvalue NULL or not, random layouts; hand-computed
  * values (which also check the reference); moderate sizes fully checked;
- * rank-1 (separable) kernels and nearly rank-1 ones; large threaded inputs
+ * rank-1 (separable) kernels and nearly rank-1 ones; the small-kernel
+ * shapes bit for bit in the cores' order of operations; large threaded inputs
  * bit-identical for 1, 2 and 3 threads; error paths.
  */
 #include "common.h"
@@ -84,6 +85,92 @@ static void compare_conv(int correlate, const harness_array *f, const harness_ar
         printf("     first at h[%" PRId64 ",%" PRId64 "]: %s\n", first[0], first[1], why);
 }
 
+/* h[m,n] of a real float dtype (a non-separable kernel) as every core
+ * computes it (kernels.h, convolve_blocked.inc, convolve_small.inc): from
+ * zero, the taps of W (g reversed for convolution) in order of row, then
+ * column, each a multiply-add rounded to the dtype -- fused at every level
+ * but baseline.  Written into *out (one element of dt). */
+#define ORDERED_CONV(T, FMA)                                                              \
+    do {                                                                                  \
+        T acc = 0;                                                                        \
+        for (int64_t ja = 0; ja < kernel.shape[0]; ja++)                                  \
+            for (int64_t kb = 0; kb < kernel.shape[1]; kb++) {                            \
+                const int64_t j = correlate ? ja : kernel.shape[0] - 1 - ja;              \
+                const int64_t k = correlate ? kb : kernel.shape[1] - 1 - kb;              \
+                const int64_t i0 = correlate ? m + j + origin[0] : m - j + origin[0];     \
+                const int64_t i1 = correlate ? n + k + origin[1] : n - k + origin[1];     \
+                const int64_t e0 = ref_extend(i0, image.shape[0], boundary);              \
+                const int64_t e1 = ref_extend(i1, image.shape[1], boundary);              \
+                T w, x = 0;                                                               \
+                memcpy(&w, kernel.data + j * kernel.strides[0] + k * kernel.strides[1],   \
+                       sizeof w);                                                         \
+                if (e0 >= 0 && e1 >= 0)                                                   \
+                    memcpy(&x, image.data + e0 * image.strides[0] + e1 * image.strides[1], \
+                           sizeof x);                                                     \
+                else if (fillvalue != NULL)                                               \
+                    memcpy(&x, fillvalue, sizeof x);                                      \
+                acc = fused ? FMA(w, x, acc) : acc + w * x;                               \
+            }                                                                             \
+        memcpy(out, &acc, sizeof acc);                                                    \
+    } while (0)
+
+static void ordered_conv_at(int correlate, struct ref_operand f, struct ref_operand g, int dt,
+                            int mode, int boundary, const void *fillvalue, int swapped,
+                            const int64_t out_shape[2], int64_t m, int64_t n, void *out)
+{
+    const struct ref_operand image = swapped ? g : f, kernel = swapped ? f : g;
+    const int fused = strcmp(ndkern_simd_level(), "baseline") != 0;
+    int64_t origin[2];
+    if (correlate && swapped) {
+        m = out_shape[0] - 1 - m;
+        n = out_shape[1] - 1 - n;
+    }
+    for (int axis = 0; axis < 2; axis++) {
+        const int64_t last = kernel.shape[axis] - 1;
+        origin[axis] = mode == NDKERN_MODE_FULL   ? (correlate ? -last : 0)
+                       : mode == NDKERN_MODE_SAME ? (correlate ? -(last >> 1) : last >> 1)
+                                                  : (correlate ? 0 : last);
+    }
+    if (dt == NDKERN_FLOAT32)
+        ORDERED_CONV(float, fmaf);
+    else
+        ORDERED_CONV(double, fma);
+}
+#undef ORDERED_CONV
+
+/* Every h[m,n] bit for bit equal to ordered_conv_at (NaN: any NaN). */
+static void compare_in_core_order(int correlate, const harness_array *f, const harness_array *g,
+                                  const harness_array *h, int dt, int mode, int boundary,
+                                  const void *fill, int swapped)
+{
+    int64_t bad = 0;
+    const size_t size = (size_t)ref_dtypes[dt].size;
+    for (int64_t m = 0; m < h->shape[0]; m++)
+        for (int64_t n = 0; n < h->shape[1]; n++) {
+            const unsigned char *got = h->data + m * h->strides[0] + n * h->strides[1];
+            double want_d, got_d;
+            unsigned char want[8];
+            ordered_conv_at(correlate, operand(f), operand(g), dt, mode, boundary, fill,
+                            swapped, h->shape, m, n, want);
+            if (memcmp(got, want, size) == 0)
+                continue;
+            if (dt == NDKERN_FLOAT32) {
+                float wf, gf;
+                memcpy(&wf, want, sizeof wf);
+                memcpy(&gf, got, sizeof gf);
+                want_d = wf;
+                got_d = gf;
+            } else {
+                memcpy(&want_d, want, sizeof want_d);
+                memcpy(&got_d, got, sizeof got_d);
+            }
+            if (!(isnan(want_d) && isnan(got_d)) && bad++ == 0)
+                printf("     first at h[%" PRId64 ",%" PRId64 "]: %.17g, in core order %.17g\n",
+                       m, n, got_d, want_d);
+        }
+    CHECKF(bad == 0, "%" PRId64 " outputs differ from the cores' order of operations", bad);
+}
+
 struct conv_case {
     int correlate, dt, mode, boundary;
     int64_t f_shape[2], g_shape[2];
@@ -92,6 +179,7 @@ struct conv_case {
     struct value_gen gen;
     int64_t samples;        /* 0: compare every output element */
     int g_kind;             /* enum kernel_kind */
+    int in_core_order;      /* real floats: also bit for bit with ordered_conv_at */
 };
 
 /* Kernel values: random, an outer product u v^T (separable), or an outer
@@ -200,6 +288,9 @@ static void run_case(const struct conv_case *c)
     if (CHECK_STATUS(rc, expected) && rc == NDKERN_OK)
         compare_conv(c->correlate, &f, &g, &h, c->dt, c->mode, c->boundary,
                      c->use_fill ? fill.data : NULL, swapped, c->samples);
+    if (c->in_core_order && rc == NDKERN_OK)
+        compare_in_core_order(c->correlate, &f, &g, &h, c->dt, c->mode, c->boundary,
+                              c->use_fill ? fill.data : NULL, swapped);
     if (expected == NDKERN_OK)
         CHECK_OUTSIDE_UNCHANGED(&h, "h");
     else
@@ -402,6 +493,42 @@ static void test_separable(void)
                                                                  : KK_RANK1;
                         run_case(&c);
                     }
+}
+
+/* Kernels of the small-kernel core (1, 3 or 5 rows by 1, 3 or 5 columns;
+ * kernels.h) and neighbours that are not (2, 4): every real float output
+ * bit for bit in the cores' order of operations, so the small core and the
+ * blocked or portable core give the same bits; integers (computed in float
+ * by the same cores, or wrapping) exactly.  Images narrower and wider than
+ * a strip of vectors, taller than a task's rows, any layout. */
+static void test_small_kernels(void)
+{
+    static const int dts[] = {NDKERN_FLOAT32, NDKERN_FLOAT64, NDKERN_UINT8, NDKERN_INT16,
+                              NDKERN_INT32};
+    static const int64_t extents[] = {1, 2, 3, 4, 5};
+    for (size_t d = 0; d < sizeof dts / sizeof dts[0]; d++)
+        for (size_t a = 0; a < 5; a++)
+            for (size_t b = 0; b < 5; b++)
+                for (int rep = 0; rep < 6; rep++) {
+                    struct conv_case c;
+                    memset(&c, 0, sizeof c);
+                    c.correlate = rep % 2;
+                    c.dt = dts[d];
+                    c.mode = rep % 3;
+                    c.boundary = (int)rng_below(3);
+                    c.g_shape[0] = extents[a];
+                    c.g_shape[1] = extents[b];
+                    c.f_shape[0] = rep == 5 ? rng_range(33, 90) : rng_range(1, 20);
+                    c.f_shape[1] = rng_chance(50) ? rng_range(1, 40) : rng_range(40, 150);
+                    c.f_flags = harness_random_layout(HL_ALL_INPUT);
+                    /* (no broadcast g: rank 1, maybe two passes) */
+                    c.g_flags = harness_random_layout(HL_ALL_INPUT & ~HL_ZERO);
+                    c.h_flags = rng_chance(50) ? 0 : harness_random_layout(HL_ALL_OUTPUT);
+                    c.use_fill = rng_chance(50);
+                    c.gen = random_values(c.dt);
+                    c.in_core_order = !ref_is_int(c.dt);
+                    run_case(&c);
+                }
 }
 
 /* ---------------------------------------------------------------- by hand */
@@ -923,7 +1050,7 @@ static void test_overlap(void)
 
 static const struct harness_test tests[] = {
     HARNESS_TEST(hand_computed), HARNESS_TEST(random_cases), HARNESS_TEST(moderate),
-    HARNESS_TEST(separable), HARNESS_TEST(null_empty), HARNESS_TEST(errors),
+    HARNESS_TEST(separable), HARNESS_TEST(small_kernels), HARNESS_TEST(null_empty), HARNESS_TEST(errors),
     HARNESS_TEST(overflow), HARNESS_TEST(overlap), HARNESS_TEST(threads),
 };
 

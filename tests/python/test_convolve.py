@@ -74,6 +74,26 @@ def check_without_scipy(function, in1, in2, mode, boundary, fillvalue=0):
         assert result.shape == shape and not np.any(result)
 
 
+SMALL_KERNEL_DTYPES = [np.dtype(t) for t in (np.float32, np.float64, np.uint8, np.int16)]
+
+
+@given(st.data(), st.sampled_from(SMALL_KERNEL_DTYPES), st.sampled_from(MODES),
+       st.sampled_from(["fill", "wrap", "symm"]), st.sampled_from(sorted(FUNCTIONS)))
+def test_small_kernels_match_scipy(data, dtype, mode, boundary, name):
+    """The shapes of the small-kernel core (1, 3 or 5 by 1, 3 or 5) on images
+    wider than a strip of vectors and taller than a task's rows."""
+    ours, theirs = FUNCTIONS[name]
+    kh, kw = (data.draw(st.sampled_from([1, 3, 5]), axis) for axis in ("kh", "kw"))
+    in2 = random_values(np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), "seed")),
+                        dtype, (kh, kw), finite=True)
+    in1 = data.draw(views(dtype, min_dims=2, max_dims=2, min_side=1, max_side=90,
+                          finite=True, broadcast=False), "in1")
+    if data.draw(st.booleans(), "small values") and dtype.kind in "iu":
+        in1 = in1 % 16  # float compute types instead of wrapping ones
+    fillvalue = data.draw(fill_values(dtype), "fillvalue")
+    check_against_scipy(ours, theirs, in1, in2, mode, boundary, fillvalue)
+
+
 @given(st.data(), st.sampled_from(INT_DTYPES), st.sampled_from(MODES),
        st.sampled_from(["fill", "wrap", "symm"]))
 def test_kernels_larger_than_image(data, dtype, mode, boundary):
