@@ -5,7 +5,9 @@
  *   NDKV_X86_TYPE(sfx)   the vector type: __m256##sfx (sfx d for doubles)
  *   NDKV_X86_WIDE(op)    an intrinsic of that width: _mm256_##op
  *   NDKV_X86_HALF(op)    one of half that width (a float32 half, widened)
- *   NDKV_NREGS           vector registers */
+ *   NDKV_NREGS           vector registers
+ * and optionally NDKV_F16_BITS, the width of the float16 conversions
+ * (default NDKV_X86_BITS): F16C's at 256 bits, AVX-512F's at 512. */
 #ifndef NDKERN_VEC_X86_H
 #define NDKERN_VEC_X86_H
 
@@ -56,5 +58,30 @@ NDKV_INLINE ndkv_f32 ndkv_broadcast_f32(const float *p) { return NDKV_X86_WIDE(s
 #endif
 
 NDKV_INLINE void ndkv_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }
+
+/* float16 <-> float: vcvtph2ps / vcvtps2ph, round to nearest even. */
+#ifndef NDKV_F16_BITS
+#define NDKV_F16_BITS NDKV_X86_BITS
+#endif
+#define NDKV_F16_BLOCK (NDKV_F16_BITS / 32)
+#if NDKV_F16_BITS == 256
+NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
+{
+    _mm256_storeu_ps(dst, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)src)));
+}
+NDKV_INLINE void ndkv_f32_to_f16(void *dst, const float *src)
+{
+    _mm_storeu_si128((__m128i *)dst, _mm256_cvtps_ph(_mm256_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT));
+}
+#else
+NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
+{
+    _mm512_storeu_ps(dst, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)src)));
+}
+NDKV_INLINE void ndkv_f32_to_f16(void *dst, const float *src)
+{
+    _mm256_storeu_si256((__m256i *)dst, _mm512_cvtps_ph(_mm512_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT));
+}
+#endif
 
 #endif /* NDKERN_VEC_X86_H */
