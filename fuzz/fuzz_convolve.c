@@ -267,8 +267,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .narrays = 3,
         .output = 2,
         /* The dtype is checked first: its error is certain in any call. */
-        .codes = {{.value = &arg_dtype, .bad = fz_bad_dtypes, .nbad = FZ_COUNT(fz_bad_dtypes),
-                   .expect = {NDKERN_EDTYPE, 0}},
+        .codes = {{.value = &arg_dtype, .bad = fz_bad_conv_dtypes,
+                   .nbad = FZ_COUNT(fz_bad_conv_dtypes), .expect = {NDKERN_EDTYPE, 0}},
                   {.value = &arg_mode, .bad = bad_codes, .nbad = FZ_COUNT(bad_codes),
                    .expect = fault},
                   {.value = &arg_boundary, .bad = bad_codes, .nbad = FZ_COUNT(bad_codes),
