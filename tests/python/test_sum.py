@@ -313,16 +313,16 @@ def test_bool_bytes_issue_example():
 @given(st.data())
 def test_float16_sum_is_the_exact_sum_rounded_once(data):
     """C sums float16 in double (exact for these sizes) and rounds once to
-    float16; NumPy accumulates in float32 and may be one float16 ulp off."""
+    float16.  NumPy is less exact: float32 lanes along a contiguous axis, and
+    a float16 rounding per addition across rows (axis 0 of a 2-D array), so
+    its result has the same dtype and shape but can be ulps away."""
     x = data.draw(views(FLOAT16, max_dims=3, finite=True))
     axis = data.draw(axes(x.ndim))
     got = ndkern.sum_array(x, axis=axis)
     exact, _ = fsum_reduce(x.astype(np.float64), axis)
     with np.errstate(over="ignore"):
         want = np.asarray(exact).astype(np.float16)
-        theirs = np.asarray(np.sum(x, axis=axis))
-    assert np.asarray(got).dtype == FLOAT16 and np.asarray(got).shape == want.shape
+        theirs = np.sum(x, axis=axis)
+    assert type(got) is type(theirs) and got.dtype == theirs.dtype == FLOAT16
+    assert np.shape(got) == want.shape
     np.testing.assert_array_equal(got, want)
-    finite = np.isfinite(want) & np.isfinite(theirs)
-    assert np.all(np.abs(np.asarray(got, np.float64)[finite] - theirs[finite].astype(np.float64))
-                  <= np.spacing(np.abs(want[finite])).astype(np.float64))
