@@ -71,7 +71,8 @@ NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
 }
 NDKV_INLINE void ndkv_f32_to_f16(void *dst, const float *src)
 {
-    _mm_storeu_si128((__m128i *)dst, _mm256_cvtps_ph(_mm256_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT));
+    const __m128i bits = _mm256_cvtps_ph(_mm256_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT);
+    _mm_storeu_si128((__m128i *)dst, bits);
 }
 #else
 NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
@@ -80,7 +81,8 @@ NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
 }
 NDKV_INLINE void ndkv_f32_to_f16(void *dst, const float *src)
 {
-    _mm256_storeu_si256((__m256i *)dst, _mm512_cvtps_ph(_mm512_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT));
+    const __m256i bits = _mm512_cvtps_ph(_mm512_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_storeu_si256((__m256i *)dst, bits);
 }
 #endif
 
