@@ -64,26 +64,26 @@ NDKV_INLINE void ndkv_prefetch(const void *p) { _mm_prefetch((const char *)p, _M
 #define NDKV_F16_BITS NDKV_X86_BITS
 #endif
 #define NDKV_F16_BLOCK (NDKV_F16_BITS / 32)
+/* The float vector of that width and the integer half holding its float16s. */
 #if NDKV_F16_BITS == 256
-NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
-{
-    _mm256_storeu_ps(dst, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)src)));
-}
-NDKV_INLINE void ndkv_f32_to_f16(void *dst, const float *src)
-{
-    const __m128i bits = _mm256_cvtps_ph(_mm256_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT);
-    _mm_storeu_si128((__m128i *)dst, bits);
-}
+#define NDKV_F16_WIDE(op) _mm256_##op
+#define NDKV_F16_HALF_INT(op) _mm_##op##_si128
+typedef __m128i ndkv_f16_bits;
 #else
+#define NDKV_F16_WIDE(op) _mm512_##op
+#define NDKV_F16_HALF_INT(op) _mm256_##op##_si256
+typedef __m256i ndkv_f16_bits;
+#endif
 NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
 {
-    _mm512_storeu_ps(dst, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)src)));
+    const ndkv_f16_bits bits = NDKV_F16_HALF_INT(loadu)((const ndkv_f16_bits *)src);
+    NDKV_F16_WIDE(storeu_ps)(dst, NDKV_F16_WIDE(cvtph_ps)(bits));
 }
 NDKV_INLINE void ndkv_f32_to_f16(void *dst, const float *src)
 {
-    const __m256i bits = _mm512_cvtps_ph(_mm512_loadu_ps(src), _MM_FROUND_TO_NEAREST_INT);
-    _mm256_storeu_si256((__m256i *)dst, bits);
+    const ndkv_f16_bits bits =
+        NDKV_F16_WIDE(cvtps_ph)(NDKV_F16_WIDE(loadu_ps)(src), _MM_FROUND_TO_NEAREST_INT);
+    NDKV_F16_HALF_INT(storeu)((ndkv_f16_bits *)dst, bits);
 }
-#endif
 
 #endif /* NDKERN_VEC_X86_H */
