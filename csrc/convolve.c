@@ -63,6 +63,20 @@ static const int64_t compute_scalar_bytes[NDK_CT_COUNT] = {
     [NDK_CT_U32] = sizeof(uint32_t), [NDK_CT_U64] = sizeof(uint64_t),
 };
 
+/* Whether convolve2d computes `dtype`: one of NDK_FOR_EACH_CONV_DTYPE (bool
+ * and float16 are NDKERN_EDTYPE, as scipy.signal.convolve2d refuses them). */
+static int conv_dtype_valid(int dtype)
+{
+#define NDK_CONV_DTYPE_CASE(CODE, name, ctype, KIND, scalar, SIGNED) case NDKERN_##CODE:
+    switch (dtype) {
+        NDK_FOR_EACH_CONV_DTYPE(NDK_CONV_DTYPE_CASE)
+        return 1;
+    default:
+        return 0;
+    }
+#undef NDK_CONV_DTYPE_CASE
+}
+
 /* ------------------------------------------------ element conversions */
 
 /* Converts n elements of a dtype, stride bytes apart, to compute-type
@@ -128,7 +142,7 @@ static inline int64_t double_to_int(double d)
     NDK_DEFINE_ROW_TO(CODE, name, ctype, KIND, scalar, SIGNED, f32, float)          \
     NDK_DEFINE_ROW_TO(CODE, name, ctype, KIND, scalar, SIGNED, f64, double)         \
     NDK_DEFINE_ROW_NATIVE_##KIND(name, ctype, scalar)
-NDK_FOR_EACH_DTYPE(NDK_DEFINE_ROWS)
+NDK_FOR_EACH_CONV_DTYPE(NDK_DEFINE_ROWS)
 
 #define NDK_ROW_F32_ENTRY(CODE, name, ctype, KIND, scalar, SIGNED) [NDKERN_##CODE] = row_##name##_f32,
 #define NDK_ROW_F64_ENTRY(CODE, name, ctype, KIND, scalar, SIGNED) [NDKERN_##CODE] = row_##name##_f64,
@@ -137,9 +151,9 @@ NDK_FOR_EACH_DTYPE(NDK_DEFINE_ROWS)
 #define NDK_ROW_NATIVE_COMPLEX(name) NULL
 #define NDK_ROW_NATIVE_ENTRY(CODE, name, ctype, KIND, scalar, SIGNED) \
     [NDKERN_##CODE] = NDK_ROW_NATIVE_##KIND(name),
-static const row_fn rows_f32[NDK_NDTYPES] = {NDK_FOR_EACH_DTYPE(NDK_ROW_F32_ENTRY)};
-static const row_fn rows_f64[NDK_NDTYPES] = {NDK_FOR_EACH_DTYPE(NDK_ROW_F64_ENTRY)};
-static const row_fn rows_native[NDK_NDTYPES] = {NDK_FOR_EACH_DTYPE(NDK_ROW_NATIVE_ENTRY)};
+static const row_fn rows_f32[NDK_NDTYPES] = {NDK_FOR_EACH_CONV_DTYPE(NDK_ROW_F32_ENTRY)};
+static const row_fn rows_f64[NDK_NDTYPES] = {NDK_FOR_EACH_CONV_DTYPE(NDK_ROW_F64_ENTRY)};
+static const row_fn rows_native[NDK_NDTYPES] = {NDK_FOR_EACH_CONV_DTYPE(NDK_ROW_NATIVE_ENTRY)};
 
 static row_fn row_converter(const struct ndk_conv_plan *p)
 {
@@ -195,7 +209,7 @@ void ndk_conv_store_row(const struct ndk_conv_plan *p, const void *a, const void
     (void)compute_type; /* read by the integer cases only */
     (void)b;            /* read by the complex cases only */
     switch (p->dtype) {
-        NDK_FOR_EACH_DTYPE(NDK_STORE_CASE)
+        NDK_FOR_EACH_CONV_DTYPE(NDK_STORE_CASE)
     }
 }
 
@@ -249,7 +263,7 @@ static int conv_validate(struct ndk_conv_request *req, const void *f, const int6
                          const int64_t g_strides[2], void *h, const int64_t h_shape[2],
                          const int64_t h_strides[2])
 {
-    if (!ndk_dtype_valid(req->dtype))
+    if (!conv_dtype_valid(req->dtype))
         return NDKERN_EDTYPE;
     if (req->mode < NDKERN_MODE_FULL || req->mode > NDKERN_MODE_VALID ||
         req->boundary < NDKERN_BOUNDARY_FILL || req->boundary > NDKERN_BOUNDARY_SYMM)
@@ -361,7 +375,7 @@ static int buffers_fit(const struct ndk_conv_plan *p)
  * the OR of the one's-complement magnitudes, plus one (an OR reduction
  * vectorises where a 64-bit max does not).  NDK_MAGNITUDE_BITS_SIGNED<S>(v)
  * is the bit pattern OR-ed in for an element v of a type whose SIGNED
- * column (NDK_FOR_EACH_DTYPE) is S: |v| - 1 for negative signed v, else v. */
+ * column (NDK_FOR_EACH_CONV_DTYPE) is S: |v| - 1 for negative signed v, else v. */
 #define NDK_MAGNITUDE_BITS_SIGNED1(v) ((v) < 0 ? ~(uint64_t)(v) : (uint64_t)(v))
 #define NDK_MAGNITUDE_BITS_SIGNED0(v) ((uint64_t)(v))
 #define NDK_DEFINE_MAX_MAGNITUDE_INT(name, ctype, SIGNED)                           \
@@ -383,7 +397,7 @@ static int buffers_fit(const struct ndk_conv_plan *p)
 #define NDK_DEFINE_MAX_MAGNITUDE_COMPLEX(name, ctype, SIGNED)
 #define NDK_DEFINE_MAX_MAGNITUDE(CODE, name, ctype, KIND, scalar, SIGNED) \
     NDK_DEFINE_MAX_MAGNITUDE_##KIND(name, ctype, SIGNED)
-NDK_FOR_EACH_DTYPE(NDK_DEFINE_MAX_MAGNITUDE)
+NDK_FOR_EACH_CONV_DTYPE(NDK_DEFINE_MAX_MAGNITUDE)
 
 typedef uint64_t (*magnitude_fn)(const char *p, int64_t stride, int64_t n);
 #define NDK_MAX_MAGNITUDE_INT(name) max_magnitude_##name
@@ -392,7 +406,7 @@ typedef uint64_t (*magnitude_fn)(const char *p, int64_t stride, int64_t n);
 #define NDK_MAX_MAGNITUDE_ENTRY(CODE, name, ctype, KIND, scalar, SIGNED) \
     [NDKERN_##CODE] = NDK_MAX_MAGNITUDE_##KIND(name),
 static const magnitude_fn max_magnitude[NDK_NDTYPES] = {
-    NDK_FOR_EACH_DTYPE(NDK_MAX_MAGNITUDE_ENTRY)
+    NDK_FOR_EACH_CONV_DTYPE(NDK_MAX_MAGNITUDE_ENTRY)
 };
 
 /* max |image| (with the fill value when it may be used) times sum |W|, or
@@ -1055,7 +1069,7 @@ static int fft_is_faster(const struct ndk_conv_plan *p, int separable)
 NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t g_shape[2],
                                          int dtype, int mode)
 {
-    if (!ndk_dtype_valid(dtype))
+    if (!conv_dtype_valid(dtype))
         return NDKERN_EDTYPE;
     if (f_shape == NULL || g_shape == NULL || mode < NDKERN_MODE_FULL ||
         mode > NDKERN_MODE_VALID || f_shape[0] < 0 || f_shape[1] < 0 || g_shape[0] < 0 ||
@@ -1087,7 +1101,7 @@ static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_
     if ((correlate != 0 && correlate != 1) || method < NDKERN_METHOD_DIRECT ||
         method > NDKERN_METHOD_AUTO)
         return NDKERN_EINVAL;
-    if (method == NDKERN_METHOD_FFT && ndk_dtype_valid(dtype) &&
+    if (method == NDKERN_METHOD_FFT && conv_dtype_valid(dtype) &&
         ndk_dtypes[dtype].kind == NDK_KIND_INT)
         return NDKERN_EDTYPE;
     struct ndk_conv_request req = {

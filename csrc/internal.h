@@ -21,13 +21,17 @@ typedef struct { double re, im; } ndk_complex128;
 /*
  * The dtype list, written once.  X(CODE, name, ctype, KIND, scalar, SIGNED)
  *   CODE    suffix of the NDKERN_ enum value
- *   ctype   the element's C type
- *   KIND    INT (wrapping integer), REAL or COMPLEX
- *   scalar  INT: the unsigned type of the same width (arithmetic wraps in it)
- *           REAL: the type itself; COMPLEX: the type of one component
+ *   ctype   the element's C type (float16: its 16 bits)
+ *   KIND    INT (wrapping integer), REAL, COMPLEX, BOOL (a byte, true when
+ *           nonzero) or HALF (IEEE binary16, computed in float/double)
+ *   scalar  INT, BOOL: the unsigned type of the same width (arithmetic wraps
+ *           in it); REAL: the type itself; COMPLEX: the type of one
+ *           component; HALF: float, the type it is computed in
  *   SIGNED  1 for signed integers, else 0
+ * NDK_FOR_EACH_CONV_DTYPE lists the dtypes convolve2d computes: all but
+ * bool and float16, for which scipy.signal.convolve2d has no loop either.
  */
-#define NDK_FOR_EACH_DTYPE(X)                                   \
+#define NDK_FOR_EACH_CONV_DTYPE(X)                              \
     X(INT8, int8, int8_t, INT, uint8_t, 1)                      \
     X(INT16, int16, int16_t, INT, uint16_t, 1)                  \
     X(INT32, int32, int32_t, INT, uint32_t, 1)                  \
@@ -40,15 +44,27 @@ typedef struct { double re, im; } ndk_complex128;
     X(FLOAT64, float64, double, REAL, double, 0)                \
     X(COMPLEX64, complex64, ndk_complex64, COMPLEX, float, 0)   \
     X(COMPLEX128, complex128, ndk_complex128, COMPLEX, double, 0)
+#define NDK_FOR_EACH_DTYPE(X)                                   \
+    NDK_FOR_EACH_CONV_DTYPE(X)                                  \
+    X(BOOL, bool, uint8_t, BOOL, uint8_t, 0)                    \
+    X(FLOAT16, float16, uint16_t, HALF, float, 0)
 
-#define NDK_NDTYPES 12
+#define NDK_NDTYPES 14
 
-enum ndk_kind { NDK_KIND_INT, NDK_KIND_REAL, NDK_KIND_COMPLEX };
+/* The arithmetic of each KIND: bool is counted as an integer 0 or 1,
+ * float16 is computed as a real. */
+enum ndk_kind {
+    NDK_KIND_INT,
+    NDK_KIND_REAL,
+    NDK_KIND_COMPLEX,
+    NDK_KIND_BOOL = NDK_KIND_INT,
+    NDK_KIND_HALF = NDK_KIND_REAL
+};
 
 /* Per-dtype facts, indexed by the dtype code. */
 struct ndk_dtype_info {
     int size;           /* bytes per element */
-    int kind;           /* enum ndk_kind */
+    int kind;           /* enum ndk_kind: INT, REAL or COMPLEX */
     int is_signed;      /* INT kinds: signed? */
 };
 extern const struct ndk_dtype_info ndk_dtypes[NDK_NDTYPES];
@@ -72,6 +88,107 @@ static inline int ndk_dtype_valid(int dtype)
         memcpy(p, &v, sizeof v);                                        \
     }
 NDK_FOR_EACH_DTYPE(NDK_DEFINE_ACCESS)
+
+/* ---------------------------------------------------------------- float16 */
+
+/* IEEE binary16 <-> binary32 by bits, as F16C's vcvtph2ps / vcvtps2ph (and
+ * aarch64's fcvt) compute them, so every level gives the same bits: exact
+ * widening; narrowing rounds to nearest even, subnormals kept, overflow to
+ * infinity; a NaN keeps its sign and the top bits of its payload and comes
+ * back quiet.  (numpy.square(float16) rounds its float32 square with the
+ * same rule; its squares of NaN are quiet, so they match too.) */
+#define NDK_F32_SIGN 0x80000000u
+#define NDK_F32_QUIET 0x00400000u
+#define NDK_F16_SIGN 0x8000u
+#define NDK_F16_INF 0x7c00u
+#define NDK_F16_QUIET 0x0200u
+#define NDK_F16_MANT_BITS 10
+#define NDK_F32_MANT_BITS 23
+#define NDK_F16_TO_F32_SHIFT (NDK_F32_MANT_BITS - NDK_F16_MANT_BITS)
+/* float32 exponent bias minus float16's (127 - 15), in the float's
+ * exponent field. */
+#define NDK_F16_REBIAS (UINT32_C(112) << NDK_F32_MANT_BITS)
+
+static inline float ndk_bits_to_float(uint32_t bits)
+{
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static inline uint32_t ndk_float_to_bits(float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    return bits;
+}
+
+static inline float ndk_half_to_float(uint16_t h)
+{
+    const uint32_t sign = (uint32_t)(h & NDK_F16_SIGN) << 16;
+    const uint32_t magnitude = h & ~NDK_F16_SIGN;
+    if (magnitude >= NDK_F16_INF) /* inf or NaN (made quiet) */
+        return ndk_bits_to_float(sign | 0x7f800000u | (magnitude & 0x3ffu) << NDK_F16_TO_F32_SHIFT |
+                                 (magnitude > NDK_F16_INF ? NDK_F32_QUIET : 0));
+    if (magnitude < 0x400u) /* zero or subnormal: magnitude * 2^-24, exact */
+        return ndk_bits_to_float(sign | ndk_float_to_bits((float)magnitude * 0x1p-24f));
+    return ndk_bits_to_float(sign | ((magnitude << NDK_F16_TO_F32_SHIFT) + NDK_F16_REBIAS));
+}
+
+/* The float16 subnormal (or zero, or the smallest normal after rounding
+ * up) nearest to a float magnitude below 2^-14, ties to even: its
+ * significand shifted to units of 2^-24. */
+static inline uint32_t ndk_half_subnormal(uint32_t magnitude)
+{
+    const int exponent = (int)(magnitude >> NDK_F32_MANT_BITS);
+    if (exponent < 102) /* below 2^-25, half the smallest subnormal: zero */
+        return 0;
+    const uint32_t significand = (magnitude & 0x7fffffu) | 0x800000u;
+    const int shift = 126 - exponent; /* 14 to 24 */
+    const uint32_t half_unit = UINT32_C(1) << (shift - 1);
+    const uint32_t dropped = significand & ((half_unit << 1) - 1);
+    uint32_t kept = significand >> shift;
+    if (dropped > half_unit || (dropped == half_unit && (kept & 1u)))
+        kept++;
+    return kept;
+}
+
+static inline uint16_t ndk_half_from_float(float f)
+{
+    const uint32_t bits = ndk_float_to_bits(f);
+    const uint16_t sign = (uint16_t)((bits & NDK_F32_SIGN) >> 16);
+    const uint32_t magnitude = bits & ~NDK_F32_SIGN;
+    if (magnitude > 0x7f800000u) /* NaN: the payload's top bits, quiet */
+        return (uint16_t)(sign | NDK_F16_INF | NDK_F16_QUIET |
+                          (magnitude & 0x7fffffu) >> NDK_F16_TO_F32_SHIFT);
+    /* 65520 = 65504 + half an ulp: at and above it the rounding overflows. */
+    if (magnitude >= 0x477ff000u)
+        return (uint16_t)(sign | NDK_F16_INF);
+    if (magnitude < 0x38800000u) /* below 2^-14: a subnormal or zero */
+        return (uint16_t)(sign | ndk_half_subnormal(magnitude));
+    /* Normal: drop 13 mantissa bits with round to nearest even; a carry
+     * into the exponent is the right result (up to 65504's neighbour). */
+    const uint32_t dropped = magnitude & 0x1fffu;
+    uint32_t kept = (magnitude - NDK_F16_REBIAS) >> NDK_F16_TO_F32_SHIFT;
+    if (dropped > 0x1000u || (dropped == 0x1000u && (kept & 1u)))
+        kept++;
+    return (uint16_t)(sign | kept);
+}
+
+/* A double rounded once to float16 (nearest even): through a float rounded
+ * to odd (toward zero, lowest bit set when inexact), which keeps the
+ * information the second rounding needs (float has 13 more bits). */
+static inline uint16_t ndk_half_from_double(double d)
+{
+    const float f = (float)d;
+    if ((double)f == d || d != d) /* exact, or NaN */
+        return ndk_half_from_float(f);
+    uint32_t bits = ndk_float_to_bits(f);
+    if (d > 0 ? (double)f > d : (double)f < d) /* rounded away from zero */
+        bits--;
+    return ndk_half_from_float(ndk_bits_to_float(bits | 1u));
+}
+
 
 /* ------------------------------------------------------------------ layout */
 

@@ -63,7 +63,10 @@ enum ndkern_status {
 
 /* Element types.  The values are part of the ABI and never change.
  * Complex types are pairs (real, imaginary) of the float type, as in C99
- * `float _Complex` and NumPy's complex64/complex128. */
+ * `float _Complex` and NumPy's complex64/complex128.
+ * NDKERN_BOOL is one byte, as NumPy's bool and C's `_Bool` in memory: any
+ * nonzero byte is True (1).  NDKERN_FLOAT16 is IEEE 754 binary16 (NumPy's
+ * float16, C23 `_Float16`, ARM's `__fp16`), passed as its 16 bits. */
 enum ndkern_dtype {
     NDKERN_INT8 = 0,
     NDKERN_INT16 = 1,
@@ -76,7 +79,9 @@ enum ndkern_dtype {
     NDKERN_FLOAT32 = 8,
     NDKERN_FLOAT64 = 9,
     NDKERN_COMPLEX64 = 10,
-    NDKERN_COMPLEX128 = 11
+    NDKERN_COMPLEX128 = 11,
+    NDKERN_BOOL = 12,
+    NDKERN_FLOAT16 = 13
 };
 
 /* Output size of convolve2d / ndkern_correlate2d, as in scipy.signal. */
@@ -105,7 +110,13 @@ enum ndkern_boundary {
  * NumPy computes it on the same hardware: (a*a - b*b) + (a*b + b*a)i at the
  * baseline level, and with fused multiply-adds, fma(a, a, -(b*b)) +
  * fma(a, b, b*a)i, at the avx2, avx512 and neon levels (the two can differ
- * in the last bit and in overflow to inf/nan).  `out` may be `x` with identical
+ * in the last bit and in overflow to inf/nan).  NDKERN_BOOL: 1 for any
+ * nonzero byte, else 0, which are also the bytes of numpy.square's int8
+ * result for bool input (NumPy has no bool square).  NDKERN_FLOAT16: the
+ * float32 square (exact) rounded once to nearest even, bit for bit
+ * numpy.square's, NaNs included (quiet, payload kept), at every level and
+ * architecture (F16C / AVX-512F / NEON conversions or the same by bits).
+ * `out` may be `x` with identical
  * strides (in place).  Any other overlap of `out` with `x` returns
  * NDKERN_EOVERLAP (copy `x` first).
  *
@@ -127,8 +138,10 @@ NDKERN_API int square_array(const void *x, const int64_t *x_strides,
  *                 when nreduce == ndim (a single output element)
  *   out_dtype     the type of the result and of the accumulation, as
  *                 numpy.sum(x, dtype=out_dtype).  NumPy's default is int64
- *                 for signed input, uint64 for unsigned and the input's own
- *                 type for floating and complex input.
+ *                 for signed and bool input, uint64 for unsigned and the
+ *                 input's own type for floating (float16 too) and complex
+ *                 input.  NDKERN_BOOL is not an out_dtype (NDKERN_EDTYPE:
+ *                 numpy.sum(x, dtype=bool) is a logical OR, not a sum).
  *
  * Integer out_dtype: each element is converted as NumPy casts it (complex
  * to real drops the imaginary part; float to integer truncates toward zero,
@@ -141,6 +154,10 @@ NDKERN_API int square_array(const void *x, const int64_t *x_strides,
  * the error is at most about (20 + log2 n) * 2^-53 * sum|x| along any axis
  * and any layout.  (numpy.sum(x, dtype=float32) of float64 x rounds every
  * element to float32 first; ndkern's result is the more accurate one.)
+ * A bool element is 1 for any nonzero byte, else 0 (sums count the Trues).
+ * float16 elements are summed in double like the others and a float16
+ * out_dtype is the total rounded once to float16 (NumPy accumulates float16
+ * in float32 lanes and can be one float16 ulp farther from the exact sum).
  * The result is bit-identical for any thread count and SIMD level.  An empty
  * reduction gives 0.  `out` must not overlap `x` (NDKERN_EOVERLAP).
  *
@@ -178,7 +195,10 @@ NDKERN_API int sum_array(const void *x, const int64_t *x_strides, int ndim,
  * `f`, a non-empty kernel and a non-empty output is NDKERN_ESHAPE (there
  * is nothing to extend; SciPy crashes); with an empty kernel every output
  * is an empty sum, 0.
- * `h` must not overlap f or g.
+ * `h` must not overlap f or g.  NDKERN_BOOL and NDKERN_FLOAT16 are
+ * NDKERN_EDTYPE here and in every convolution function, as
+ * scipy.signal.convolve2d has no loop for them ("convolve2d not available
+ * for this type"); convert to float32.
  *
  * Errors: NDKERN_EINVAL, NDKERN_EDTYPE, NDKERN_ESHAPE, NDKERN_EOVERLAP,
  * NDKERN_ENOMEM, NDKERN_EOVERFLOW.
@@ -354,7 +374,7 @@ NDKERN_API int ndkern_get_num_threads(void);
 
 /*
  * The instruction-set level of the kernels in use: "baseline", "avx2"
- * (AVX2 + FMA) or "avx512" (AVX-512F + AVX2 + FMA) on x86-64, "baseline" or
+ * (AVX2 + FMA + F16C) or "avx512" (AVX-512F + AVX2 + FMA + F16C) on x86-64, "baseline" or
  * "neon" (NEON, which every aarch64 CPU has) on aarch64, as static storage.  It
  * is chosen once, on first use: the best level the CPU and operating system
  * run, capped by the environment variable NDKERN_SIMD (read then) when it

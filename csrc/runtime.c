@@ -35,6 +35,7 @@ enum { RUNS_BASELINE = 1, RUNS_AVX2 = 2, RUNS_AVX512 = 3 };
 #define CPUID1_ECX_FMA (1u << 12)     /* FMA3: vfmadd* */
 #define CPUID1_ECX_OSXSAVE (1u << 27) /* the OS enabled XSAVE: xgetbv may read XCR0 */
 #define CPUID1_ECX_AVX (1u << 28)     /* AVX: 256-bit float instructions */
+#define CPUID1_ECX_F16C (1u << 29)    /* F16C: vcvtph2ps / vcvtps2ph (float16) */
 /* Leaf 7, subleaf 0, EBX. */
 #define CPUID7_EBX_AVX2 (1u << 5)     /* AVX2: 256-bit integer instructions */
 #define CPUID7_EBX_AVX512F (1u << 16) /* AVX-512 Foundation */
@@ -66,14 +67,15 @@ static unsigned read_xcr0(void)
     return xcr0_lo;
 }
 
-/* avx2: AVX2 and FMA in the CPU, YMM state saved by the OS.  avx512: also
- * AVX-512F, with opmask and ZMM state saved. */
+/* avx2: AVX2, FMA and F16C in the CPU (every AVX2 CPU made has F16C), YMM
+ * state saved by the OS.  avx512: also AVX-512F, with opmask and ZMM state
+ * saved. */
 static int cpu_levels(void)
 {
     unsigned eax, ebx, ecx, edx;
     if (!__get_cpuid(CPUID_LEAF_FEATURES, &eax, &ebx, &ecx, &edx))
         return RUNS_BASELINE;
-    if (!all_set(ecx, CPUID1_ECX_FMA | CPUID1_ECX_OSXSAVE | CPUID1_ECX_AVX))
+    if (!all_set(ecx, CPUID1_ECX_FMA | CPUID1_ECX_OSXSAVE | CPUID1_ECX_AVX | CPUID1_ECX_F16C))
         return RUNS_BASELINE;
     const unsigned xcr0 = read_xcr0();
     if (!all_set(xcr0, XCR0_AVX_STATE))

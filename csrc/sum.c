@@ -184,10 +184,11 @@ static void convert_values(const struct sum_plan *p, const char *src, int64_t st
 
 /* Whether x holds the sum's own floating type (float64/float32 for a real
  * sum, complex128/complex64 for a complex one), which the sum_lanes and
- * sum_rows kernels read where it lies. */
+ * sum_rows kernels read where it lies.  float16 is converted (to_real). */
 static int sums_in_place(const struct sum_plan *p)
 {
-    return p->kind != NDK_KIND_INT && ndk_dtypes[p->dtype].kind == (int)p->kind;
+    return p->kind != NDK_KIND_INT && ndk_dtypes[p->dtype].kind == (int)p->kind &&
+           p->dtype != NDKERN_FLOAT16;
 }
 
 /* float32 or complex64: the in-place kernels widen them (the *_f32 ones). */
@@ -245,6 +246,10 @@ static void reader_read(struct reader *r, int64_t n, void *dst)
     ndk_store_##name(dst, (ctype)(pair[0] + pair[1]))
 #define NDK_STORE_RESULT_COMPLEX(name, ctype, scalar) \
     ndk_store_##name(dst, (ctype){(scalar)pair[0], (scalar)pair[1]})
+#define NDK_STORE_RESULT_HALF(name, ctype, scalar) \
+    ndk_store_##name(dst, ndk_half_from_double(pair[0] + pair[1]))
+/* Never an out_dtype (sum_check_arguments). */
+#define NDK_STORE_RESULT_BOOL(name, ctype, scalar)
 #define NDK_STORE_RESULT(CODE, name, ctype, KIND, scalar, SIGNED) \
     case NDKERN_##CODE:                                           \
         NDK_STORE_RESULT_##KIND(name, ctype, scalar);             \
@@ -773,7 +778,9 @@ static int sum_check_arguments(struct ndk_array *xa, struct ndk_array *oa, const
                                int dtype, int nreduce, void *out,
                                const int64_t *out_strides, int out_dtype)
 {
-    if (!ndk_dtype_valid(dtype) || !ndk_dtype_valid(out_dtype))
+    /* A bool out_dtype would be a logical OR (numpy.sum(x, dtype=bool)), not
+     * a sum: not provided. */
+    if (!ndk_dtype_valid(dtype) || !ndk_dtype_valid(out_dtype) || out_dtype == NDKERN_BOOL)
         return NDKERN_EDTYPE;
     if (ndim < 0 || ndim > NDKERN_MAX_NDIM || nreduce < 0 || nreduce > ndim)
         return NDKERN_EINVAL;

@@ -54,8 +54,8 @@ compile() { # "ISA FLAGS" FILE... (paths under csrc/, without .c)
 compile "" core layout pool runtime square sum convolve convolve_batched fft fft_convolve kernels/isa_baseline
 case $isa in
     *AVX2*)
-        compile "-mavx2 -mfma" kernels/isa_avx2 kernels/convolve_avx2
-        compile "-mavx512f -mavx2 -mfma" kernels/isa_avx512 kernels/convolve_avx512 ;;
+        compile "-mavx2 -mfma -mf16c" kernels/isa_avx2 kernels/convolve_avx2
+        compile "-mavx512f -mavx2 -mfma -mf16c" kernels/isa_avx512 kernels/convolve_avx512 ;;
     *NEON*)
         compile "" kernels/isa_neon kernels/convolve_neon ;;
 esac

@@ -550,9 +550,15 @@ static inline int fz_overflowing_layout(struct fz_input *in, int ndim, int64_t *
 
 #define FZ_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
-/* Dtype codes outside the enum, and ndim values outside 0 .. NDKERN_MAX_NDIM. */
-static const int fz_bad_dtypes[] = {-1, REF_NDTYPES, REF_NDTYPES + 1, 255, -128, INT32_MAX,
-                                    INT32_MIN};
+/* Dtype codes outside the enum (the last is NDKERN_FLOAT16), and ndim values
+ * outside 0 .. NDKERN_MAX_NDIM.  The targets draw their data from the
+ * reference's REF_NDTYPES types; bool and float16 are checked against their
+ * reference in tests/c/test_dtypes.c. */
+static const int fz_bad_dtypes[] = {-1, NDKERN_FLOAT16 + 1, NDKERN_FLOAT16 + 2, 255, -128,
+                                    INT32_MAX, INT32_MIN};
+/* For the convolution functions also the dtypes they do not compute. */
+static const int fz_bad_conv_dtypes[] = {-1, NDKERN_BOOL, NDKERN_FLOAT16, NDKERN_FLOAT16 + 1,
+                                         255, INT32_MAX, INT32_MIN};
 static const int fz_bad_ndims[] = {-1, NDKERN_MAX_NDIM + 1, INT32_MIN, INT32_MAX};
 
 /*
@@ -751,7 +757,7 @@ static inline void fz_conv_call(struct fz_call *call, struct fz_array *const arr
         .narrays = 3,
         .output = 2,
         /* The dtype is checked first: its error is certain in any call. */
-        .codes = {{.value = dtype, .bad = fz_bad_dtypes, .nbad = FZ_COUNT(fz_bad_dtypes),
+        .codes = {{.value = dtype, .bad = fz_bad_conv_dtypes, .nbad = FZ_COUNT(fz_bad_conv_dtypes),
                    .expect = {NDKERN_EDTYPE, 0}},
                   {.value = mode, .bad = fz_bad_conv_codes,
                    .nbad = FZ_COUNT(fz_bad_conv_codes), .expect = fault},

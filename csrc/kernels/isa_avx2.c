@@ -1,5 +1,5 @@
 /* isa_avx2.c -- the same kernels compiled for AVX2 + FMA (this file is built
- * with -mavx2 -mfma and only called after the CPU check in runtime.c). */
+ * with -mavx2 -mfma -mf16c and only called after the CPU check in runtime.c). */
 #include "../internal.h"
 #include "vec_avx2.h"
 

@@ -1,5 +1,5 @@
 /* isa_avx512.c -- the same kernels compiled for AVX-512F (+ AVX2 and FMA):
- * this file is built with -mavx512f -mavx2 -mfma and only called after the
+ * this file is built with -mavx512f -mavx2 -mfma -mf16c and only called after the
  * CPU check in runtime.c.  Sums and integer results are bit-identical to the
  * other levels; float results are bit-identical to the avx2 level.
  *
@@ -10,6 +10,8 @@
  * float32 sum gained).  The convolution cores, which work from cache, use
  * 512-bit vectors (convolve_avx512.c). */
 #include "../internal.h"
+/* The float16 conversions are compute-bound, not memory-bound: 512 bits. */
+#define NDKV_F16_BITS 512
 #include "vec_avx2.h"
 
 #define NDK_CONV_CORE_F32 ndk_conv_core_f32_avx512

@@ -14,6 +14,15 @@
  *   ndkv_loadu_f32_as_f64(p)  ndkv_nlanes_f64 floats from p, each widened
  *   ndkv_prefetch(p)          a hint that p is read soon (may do nothing)
  *   NDKV_HAVE_FMA             1 if the level has fused multiply-add, else 0
+ *   NDKV_F16_BLOCK            float16 values each conversion below handles
+ *   ndkv_f16_to_f32(dst, src) NDKV_F16_BLOCK float16 bit patterns at src
+ *                             (any alignment) to floats at dst, exactly
+ *   ndkv_f32_to_f16(dst, src) NDKV_F16_BLOCK floats at src to float16 bit
+ *                             patterns at dst, rounded to nearest even; both
+ *                             give the bits of ndk_half_to_float /
+ *                             ndk_half_from_float (internal.h), which the
+ *                             levels without conversion instructions use
+ *                             one value at a time (ndkv_f16_*_one below)
  * and, for sfx f32 and f64 (ndkv_elem_<sfx> is float or double; the
  * convolution cores convolve_blocked.inc and convolve_small.inc):
  *   ndkv_<sfx>, ndkv_nlanes_<sfx>, ndkv_zero_<sfx>(), ndkv_loadu_<sfx>(p),
@@ -47,6 +56,9 @@
 #define NDKERN_VEC_H
 
 #include <stdint.h>
+#include <string.h>
+
+#include "../internal.h"
 
 /* For the small helpers of the templates: their arguments (row indices,
  * block heights) must be constants after inlining, or the accumulators
@@ -62,5 +74,19 @@
  * suffix alone. */
 typedef float ndkv_elem_f32;
 typedef double ndkv_elem_f64;
+
+/* float16 conversions one value at a time, by bits: NDKV_F16_BLOCK 1 for
+ * the levels without conversion instructions (sse2, scalar). */
+NDKV_INLINE void ndkv_f16_to_f32_one(float *dst, const void *src)
+{
+    uint16_t bits;
+    memcpy(&bits, src, sizeof bits);
+    *dst = ndk_half_to_float(bits);
+}
+NDKV_INLINE void ndkv_f32_to_f16_one(void *dst, const float *src)
+{
+    const uint16_t bits = ndk_half_from_float(*src);
+    memcpy(dst, &bits, sizeof bits);
+}
 
 #endif /* NDKERN_VEC_H */

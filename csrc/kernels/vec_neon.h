@@ -51,4 +51,17 @@ NDKV_INLINE ndkv_f32 ndkv_broadcast_f32(const float *p) { return vdupq_n_f32(*p)
 
 NDKV_INLINE void ndkv_prefetch(const void *p) { __builtin_prefetch(p); }
 
+/* float16 <-> float: fcvtl / fcvtn, four at a time (the FPCR's default
+ * round to nearest even; NaNs come back quiet with their payload's top
+ * bits, as on x86). */
+#define NDKV_F16_BLOCK 4
+NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
+{
+    vst1q_f32(dst, vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *)src))));
+}
+NDKV_INLINE void ndkv_f32_to_f16(void *dst, const float *src)
+{
+    vst1_u16((uint16_t *)dst, vreinterpret_u16_f16(vcvt_f16_f32(vld1q_f32(src))));
+}
+
 #endif /* NDKERN_VEC_NEON_H */

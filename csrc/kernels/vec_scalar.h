@@ -13,6 +13,9 @@
 /* Plain C values: as many as the compiler likes; nothing to pin. */
 #define NDKV_NREGS 16
 #define NDKV_IN_REGISTER(x) ((void)(x))
+#define NDKV_F16_BLOCK 1
+#define ndkv_f16_to_f32 ndkv_f16_to_f32_one
+#define ndkv_f32_to_f16 ndkv_f32_to_f16_one
 
 typedef double ndkv_f64;
 typedef float ndkv_f32;

@@ -12,6 +12,9 @@
 #define NDKV_HAVE_FMA 0
 #define NDKV_NREGS 16
 #define NDKV_IN_REGISTER(x) __asm__("" : "+x"(x))
+#define NDKV_F16_BLOCK 1
+#define ndkv_f16_to_f32 ndkv_f16_to_f32_one
+#define ndkv_f32_to_f16 ndkv_f32_to_f16_one
 
 typedef __m128d ndkv_f64;
 typedef __m128 ndkv_f32;

@@ -5,7 +5,9 @@
  *   NDKV_X86_TYPE(sfx)   the vector type: __m256##sfx (sfx d for doubles)
  *   NDKV_X86_WIDE(op)    an intrinsic of that width: _mm256_##op
  *   NDKV_X86_HALF(op)    one of half that width (a float32 half, widened)
- *   NDKV_NREGS           vector registers */
+ *   NDKV_NREGS           vector registers
+ * and optionally NDKV_F16_BITS, the width of the float16 conversions
+ * (default NDKV_X86_BITS): F16C's at 256 bits, AVX-512F's at 512. */
 #ifndef NDKERN_VEC_X86_H
 #define NDKERN_VEC_X86_H
 
@@ -56,5 +58,32 @@ NDKV_INLINE ndkv_f32 ndkv_broadcast_f32(const float *p) { return NDKV_X86_WIDE(s
 #endif
 
 NDKV_INLINE void ndkv_prefetch(const void *p) { _mm_prefetch((const char *)p, _MM_HINT_T0); }
+
+/* float16 <-> float: vcvtph2ps / vcvtps2ph, round to nearest even. */
+#ifndef NDKV_F16_BITS
+#define NDKV_F16_BITS NDKV_X86_BITS
+#endif
+#define NDKV_F16_BLOCK (NDKV_F16_BITS / 32)
+/* The float vector of that width and the integer half holding its float16s. */
+#if NDKV_F16_BITS == 256
+#define NDKV_F16_WIDE(op) _mm256_##op
+#define NDKV_F16_HALF_INT(op) _mm_##op##_si128
+typedef __m128i ndkv_f16_bits;
+#else
+#define NDKV_F16_WIDE(op) _mm512_##op
+#define NDKV_F16_HALF_INT(op) _mm256_##op##_si256
+typedef __m256i ndkv_f16_bits;
+#endif
+NDKV_INLINE void ndkv_f16_to_f32(float *dst, const void *src)
+{
+    const ndkv_f16_bits bits = NDKV_F16_HALF_INT(loadu)((const ndkv_f16_bits *)src);
+    NDKV_F16_WIDE(storeu_ps)(dst, NDKV_F16_WIDE(cvtph_ps)(bits));
+}
+NDKV_INLINE void ndkv_f32_to_f16(void *dst, const float *src)
+{
+    const ndkv_f16_bits bits =
+        NDKV_F16_WIDE(cvtps_ph)(NDKV_F16_WIDE(loadu_ps)(src), _MM_FROUND_TO_NEAREST_INT);
+    NDKV_F16_HALF_INT(storeu)((ndkv_f16_bits *)dst, bits);
+}
 
 #endif /* NDKERN_VEC_X86_H */

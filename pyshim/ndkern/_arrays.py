@@ -3,11 +3,10 @@
 Arrays are passed to C as the address of element 0 plus NumPy's own byte
 strides, so views (steps, transposes, negative steps, zero strides) are
 never copied.  Copies happen only where C cannot read the data as it is:
-non-native byte order and float16.
+non-native byte order.
 """
 
 import math
-from typing import Dict
 
 import numpy as np
 
@@ -23,12 +22,13 @@ _CODE_OF_KIND_SIZE = {
     ("u", 4): lib.NDKERN_UINT32, ("u", 8): lib.NDKERN_UINT64,
     ("f", 4): lib.NDKERN_FLOAT32, ("f", 8): lib.NDKERN_FLOAT64,
     ("c", 8): lib.NDKERN_COMPLEX64, ("c", 16): lib.NDKERN_COMPLEX128,
+    ("b", 1): lib.NDKERN_BOOL, ("f", 2): lib.NDKERN_FLOAT16,
 }
 
 # Every native NumPy dtype libndkern reads as it is, keyed by the dtype
 # itself so the common case costs one dict lookup ('l' and 'q' both land here).
 C_CODES = {}
-for _char in np.typecodes["AllInteger"] + np.typecodes["AllFloat"]:
+for _char in "?" + np.typecodes["AllInteger"] + np.typecodes["AllFloat"]:
     _dtype = np.dtype(_char)
     if (_dtype.kind, _dtype.itemsize) in _CODE_OF_KIND_SIZE:
         C_CODES[_dtype] = _CODE_OF_KIND_SIZE[_dtype.kind, _dtype.itemsize]
@@ -53,21 +53,11 @@ def native(array):
     return array.astype(array.dtype.newbyteorder("="))
 
 
-# dtypes C has no code for but can still read: bool through a uint8 view
-# (same bytes, 0 or 1), float16 widened to float32 (a copy; exact).
-_READ_AS: Dict[np.dtype, np.dtype] = {np.dtype(np.bool_): np.dtype(np.uint8),
-            np.dtype(np.float16): np.dtype(np.float32)}
-
-
 def readable(array, function):
-    """(`array` as C can read it, its dtype code); TypeError if C cannot."""
-    read_dtype = _READ_AS.get(array.dtype, array.dtype)
-    code = code_of(read_dtype, function)
-    if read_dtype == array.dtype:
-        return array, code
-    if read_dtype.itemsize == array.dtype.itemsize:
-        return array.view(read_dtype), code
-    return array.astype(read_dtype), code
+    """(`array`, its dtype code) for a native array; TypeError if C has no
+    code for its dtype.  C reads every dtype it has a code for as it is
+    (bool: any nonzero byte is True; float16: IEEE binary16)."""
+    return array, code_of(array.dtype, function)
 
 
 # ffi.from_buffer sorts out its optional first argument in Python, then

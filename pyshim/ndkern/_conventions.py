@@ -13,7 +13,7 @@ from ._arrays import code_of
 from ._library import lib
 
 __all__ = ["convolve_arguments", "convolve_method", "convolve_output_shape", "fill_element",
-           "sum_default_dtype"]
+           "square_result_dtype", "sum_default_dtype"]
 
 # Names as scipy.signal accepts them, with its error messages.
 _MODES = {"full": lib.NDKERN_MODE_FULL, "same": lib.NDKERN_MODE_SAME,
@@ -27,6 +27,9 @@ _BAD_MODE = "Acceptable mode flags are 'valid', 'same', or 'full'."
 _BAD_METHOD = "Acceptable method flags are 'auto', 'direct', or 'fft'."
 _BAD_BOUNDARY = ("Acceptable boundary flags are 'fill', 'circular' (or 'wrap'), "
                  "and 'symmetric' (or 'symm').")
+# dtypes libndkern has but does not convolve: scipy.signal.convolve2d has no
+# loop for them either (it raises "convolve2d not available for this type").
+_NOT_CONVOLVED = (np.dtype(np.bool_), np.dtype(np.float16))
 
 
 def convolve_arguments(name, image, kernel, mode, boundary):
@@ -39,6 +42,9 @@ def convolve_arguments(name, image, kernel, mode, boundary):
     mode_code = _code(_MODES, mode, _BAD_MODE)
     boundary_code = _code(_BOUNDARIES, boundary, _BAD_BOUNDARY)
     dtype = np.result_type(image.dtype, kernel.dtype).newbyteorder("=")
+    if dtype in _NOT_CONVOLVED:
+        raise TypeError(f"{name}: unsupported dtype {dtype} (scipy.signal has no {dtype} "
+                        f"convolution either; convert the inputs to float32)")
     return mode_code, boundary_code, dtype, code_of(dtype, name)
 
 
@@ -84,6 +90,13 @@ def fill_element(fillvalue, dtype):
                              f"it has a nonzero imaginary part ({fillvalue!r})")
         value = value.real
     return value.astype(dtype)
+
+
+def square_result_dtype(dtype):
+    """numpy.square's result dtype: int8 for bool (NumPy has no bool square
+    loop and squares 0 and 1 as int8, in NumPy 1.x and 2.x alike), else the
+    input's."""
+    return np.dtype(np.int8) if dtype.kind == "b" else dtype
 
 
 def sum_default_dtype(dtype):

@@ -7,6 +7,7 @@ from numpy.typing import ArrayLike
 
 from ._arrays import (C_CODES, INT64_ARRAYS, buffer_out, check_out, data_pointer, finish, native,
                       readable)
+from ._conventions import square_result_dtype
 from ._errors import retry_or_raise
 from ._library import lib
 from . import _numpy_semantics as semantics
@@ -24,7 +25,8 @@ def square_array(x: ArrayLike, out: Optional[Any] = None) -> Any:
     result can be cast to (NumPy's 'same_kind' rule), or a writable buffer
     (array.array, memoryview, mmap) of x's dtype and size, written in place;
     it may be `x` itself.  Returns `out`, a new array, or a NumPy scalar for
-    0-d input.  The square of a bool array is a bool array (x AND x).
+    0-d input.  The square of a bool array is an int8 array of 0 and 1, as
+    NumPy's (any nonzero byte of a bool is True).
     An ndarray subclass is returned as numpy.square returns it (through its
     ``__array_wrap__``); a masked array raises TypeError (its mask is never
     ignored).  `out` may be any output numpy.square accepts, including zero
@@ -45,7 +47,7 @@ def square_array(x: ArrayLike, out: Optional[Any] = None) -> Any:
         if not semantics.out_is_plain(out) and semantics.out_needs_temporary(out, (x,)):
             return semantics.store_elementwise(out, square_array(x), x, "same_kind")
     code = C_CODES.get(x.dtype)
-    if code is None or (out is not None and out.dtype != x.dtype):
+    if code is None or x.dtype.kind == "b" or (out is not None and out.dtype != x.dtype):
         return _square_converted(x, out)
     result = np.empty_like(x) if out is None else out
     _square_into(x, result, code)
@@ -53,19 +55,17 @@ def square_array(x: ArrayLike, out: Optional[Any] = None) -> Any:
 
 
 def _square_converted(x, out):
-    """Byte-swapped, bool and float16 input, and `out` of another dtype."""
+    """Byte-swapped and bool input, and `out` of another dtype."""
     x = native(x)
     x_read, code = readable(x, _FUNCTION)
-    if out is not None and not np.can_cast(x.dtype, out.dtype, "same_kind"):
-        raise TypeError(f"{_FUNCTION}: cannot cast the result from {x.dtype} to "
+    result_dtype = square_result_dtype(x.dtype)
+    if out is not None and not np.can_cast(result_dtype, out.dtype, "same_kind"):
+        raise TypeError(f"{_FUNCTION}: cannot cast the result from {result_dtype} to "
                         f"out's dtype {out.dtype} with casting rule 'same_kind'")
-    if x_read.dtype.itemsize == x.dtype.itemsize:  # a view of x: write the result directly
-        result = out if out is not None and out.dtype == x.dtype else np.empty_like(x)
-        _square_into(x_read, result.view(x_read.dtype), code)
-    else:  # float16 widened to float32, where its square is exact: round once
-        _square_into(x_read, x_read, code)
-        with np.errstate(over="ignore"):  # like the C kernels, overflow gives inf silently
-            result = x_read.astype(x.dtype)
+    result = out if out is not None and out.dtype == result_dtype \
+        else np.empty_like(x, dtype=result_dtype)
+    # A bool square is 0 or 1 per byte: the bytes of NumPy's int8 result.
+    _square_into(x_read, result.view(x.dtype), code)
     if out is not None and result is not out:
         np.copyto(out, result, casting="unsafe")  # 'same_kind' was checked above
     return finish(result, out)

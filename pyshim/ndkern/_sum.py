@@ -29,20 +29,13 @@ except ImportError:  # NumPy < 1.25
 __all__ = ["sum_array"]
 
 _FUNCTION = "sum_array"
-_FLOAT16 = np.dtype(np.float16)
-_FLOAT64 = np.dtype(np.float64)
 
 
 def _c_result_dtype(result_dtype):
-    """The dtype C writes for `result_dtype`, or None if C cannot produce it.
-
-    float16 results are summed in double and written as float64, then rounded
-    once to float16.
-    """
+    """The dtype C writes for `result_dtype`, or None if C cannot produce it
+    (bool: numpy.sum(x, dtype=bool) is a logical OR, not a sum)."""
     native_dtype = result_dtype.newbyteorder("=")
-    if native_dtype == _FLOAT16:
-        return _FLOAT64
-    return native_dtype if native_dtype in C_CODES else None
+    return native_dtype if native_dtype in C_CODES and native_dtype.kind != "b" else None
 
 
 # dtype -> (its code, result dtype, result code) for sum_array(x) with no options.
@@ -113,7 +106,10 @@ def _sum_general(x, axis, dtype, out, keepdims, initial=None, where=True):
         check_out(out, out_shape, _FUNCTION)
     result_dtype = _result_dtype(x.dtype, dtype, out)
     c_dtype = _c_result_dtype(result_dtype)
-    result_code = code_of(c_dtype or result_dtype, _FUNCTION)
+    if c_dtype is None:
+        raise TypeError(f"{_FUNCTION}: unsupported result dtype {result_dtype} "
+                        f"(a bool dtype is a logical OR, not a sum)")
+    result_code = code_of(c_dtype, _FUNCTION)
     if x.dtype.kind == "c" and result_dtype.kind != "c":
         warnings.warn("Casting complex values to real discards the imaginary part",
                       ComplexWarning, stacklevel=3)

@@ -34,7 +34,7 @@ from . import convolve2d as _convolve2d, correlate2d as _correlate2d
 from . import square_array as _square_array, sum_array as _sum_array
 from ._convolve import stack_arguments
 from ._conventions import (convolve_method, convolve_output_shape, fill_element,
-                           sum_default_dtype)
+                           square_result_dtype, sum_default_dtype)
 from ._library import lib
 
 __all__ = ["convolve2d", "correlate2d", "sum_array", "square_array", "worker_env",
@@ -225,7 +225,8 @@ def _partial_sum(block, axis, keepdims, partial_dtype, result_dtype=None):
 def square_array(x: Any) -> Any:
     """``ndkern.square_array`` (numpy.square) of a Dask array, chunk by chunk."""
     x = da.asarray(x)
-    return x.map_blocks(_square_array, dtype=x.dtype, meta=np.empty((0,) * x.ndim, x.dtype))
+    dtype = square_result_dtype(x.dtype)  # int8 for bool, as numpy.square
+    return x.map_blocks(_square_array, dtype=dtype, meta=np.empty((0,) * x.ndim, dtype))
 
 
 def worker_env(num_threads: Optional[int] = None) -> Dict[str, str]:

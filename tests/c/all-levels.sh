@@ -44,7 +44,7 @@ built() {
 
 cpu_has_avx2=0
 levels=baseline
-if built AVX2 && cpu_has avx2 && cpu_has fma; then
+if built AVX2 && cpu_has avx2 && cpu_has fma && cpu_has f16c; then
     cpu_has_avx2=1
     levels="baseline avx2"
     cpu_has avx512f && built AVX512 && levels="baseline avx2 avx512"

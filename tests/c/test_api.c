@@ -100,13 +100,15 @@ static void test_version(void)
 static void test_dtype_size(void)
 {
     static const int sizes[REF_NDTYPES] = {1, 2, 4, 8, 1, 2, 4, 8, 4, 8, 8, 16};
-    static const int bad[] = {-1, 12, 13, 64, 255, INT_MIN, INT_MAX};
+    static const int bad[] = {-1, NDKERN_FLOAT16 + 1, NDKERN_FLOAT16 + 2, 64, 255, INT_MIN,
+                              INT_MAX};
     harness_set_context("ndkern_dtype_size");
     for (int dt = 0; dt < REF_NDTYPES; dt++) {
         CHECKF(ndkern_dtype_size(dt) == sizes[dt], "ndkern_dtype_size(%s) is %d, want %d",
                dtype_name(dt), ndkern_dtype_size(dt), sizes[dt]);
         CHECK(ref_dtypes[dt].code == dt && ref_dtypes[dt].size == sizes[dt]);
     }
+    CHECK(ndkern_dtype_size(NDKERN_BOOL) == 1 && ndkern_dtype_size(NDKERN_FLOAT16) == 2);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECKF(ndkern_dtype_size(bad[i]) == NDKERN_EDTYPE, "ndkern_dtype_size(%d) is %d",
                bad[i], ndkern_dtype_size(bad[i]));

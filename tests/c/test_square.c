@@ -309,7 +309,8 @@ static void test_errors(void)
         harness_array_free(&out);
     }
     {
-        static const int bad_dtypes[] = {-1, 12, 13, 255, -2147483647 - 1, 2147483647};
+        static const int bad_dtypes[] = {-1, NDKERN_FLOAT16 + 1, NDKERN_FLOAT16 + 2, 255,
+                                         -2147483647 - 1, 2147483647};
         int64_t shape[1] = {8}, strides[1] = {16};
         harness_array x, out;
         harness_array_init(&x, 1, shape, 16, 0);

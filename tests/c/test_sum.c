@@ -450,7 +450,7 @@ static void expect_error(int want, const char *what, harness_array *x_guard,
 
 static void test_errors(void)
 {
-    static const int bad_dtypes[] = {-1, 12, 99, -2147483647 - 1, 2147483647};
+    static const int bad_dtypes[] = {-1, NDKERN_FLOAT16 + 1, 99, -2147483647 - 1, 2147483647};
     for (int dt = 0; dt < REF_NDTYPES; dt++) {
         int out_dt = (dt + 5) % REF_NDTYPES;
         int64_t shape[3] = {2, 3, 4}, bad[3];

@@ -135,6 +135,13 @@ def test_square_array_of_a_strided_view():
     _assert_same(nd.square_array(chunked).compute(), ndkern.square_array(x))
 
 
+def test_square_array_of_bool_is_int8_like_numpy():
+    x = np.frombuffer(bytes(range(60)), dtype=bool).reshape(6, 10)
+    squared = nd.square_array(da.from_array(x, chunks=4))
+    assert squared.dtype == np.square(x).dtype == np.int8
+    _assert_same(squared.compute(), np.square(x))
+
+
 @pytest.fixture(scope="module")
 def client():
     distributed = pytest.importorskip("distributed", reason="distributed is not installed "

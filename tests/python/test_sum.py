@@ -290,3 +290,39 @@ def test_dtype_spellings():
     x = np.arange(5, dtype=np.int8)
     for dtype in (float, "f4", np.complex64, "int16", np.int64):
         assert_identical(ndkern.sum_array(x, dtype=dtype), np.sum(x, dtype=dtype))
+
+
+# ---------------------------------------------------------------- bool and float16 in C
+
+@given(st.data(), st.booleans(), st.sampled_from([None, np.int8, np.uint64, np.float64,
+                                                  np.float16, np.complex64]))
+def test_bool_counts_any_nonzero_byte(data, keepdims, dtype):
+    # bool views of arbitrary bytes (0x10, 0xff, ...) count as True, as in NumPy
+    x = data.draw(views(np.dtype(np.uint8), max_dims=4)).view(BOOL)
+    axis = data.draw(axes(x.ndim))
+    assert_identical(ndkern.sum_array(x, axis=axis, keepdims=keepdims, dtype=dtype),
+                     np.sum(x, axis=axis, keepdims=keepdims, dtype=dtype))
+
+
+def test_bool_bytes_issue_example():
+    x = np.frombuffer(b"\xff\xff" * 100, dtype=bool)
+    assert_identical(ndkern.sum_array(x), np.sum(x))
+    assert ndkern.sum_array(x) == 200
+
+
+@given(st.data())
+def test_float16_sum_is_the_exact_sum_rounded_once(data):
+    """C sums float16 in double (exact for these sizes) and rounds once to
+    float16.  NumPy is less exact: float32 lanes along a contiguous axis, and
+    a float16 rounding per addition across rows (axis 0 of a 2-D array), so
+    its result has the same dtype and shape but can be ulps away."""
+    x = data.draw(views(FLOAT16, max_dims=3, finite=True))
+    axis = data.draw(axes(x.ndim))
+    got = ndkern.sum_array(x, axis=axis)
+    exact, _ = fsum_reduce(x.astype(np.float64), axis)
+    with np.errstate(over="ignore"):
+        want = np.asarray(exact).astype(np.float16)
+        theirs = np.sum(x, axis=axis)
+    assert type(got) is type(theirs) and got.dtype == theirs.dtype == FLOAT16
+    assert np.shape(got) == want.shape
+    np.testing.assert_array_equal(got, want)
