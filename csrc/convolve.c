@@ -1057,7 +1057,8 @@ static int fft_is_faster_for(int64_t hh, int64_t hw, int64_t kh, int64_t kw, int
     const double taps = separable ? (double)(kh + kw) : (double)kh * (double)kw;
     const double direct = (double)hh * (double)hw * (is_complex ? 4 : 1) *
                           (taps * cost->tap_ns[!is_f32] + cost->pixel_ns[!is_f32]);
-    return ndk_fft_correlate_cost(hh + kh - 1, hw + kw - 1, is_f32, is_complex) < direct;
+    return ndk_fft_correlate_cost(hh + kh - 1, hw + kw - 1, kh, kw, is_f32, is_complex) <
+           direct;
 }
 
 static int fft_is_faster(const struct ndk_conv_plan *p, int separable)

@@ -5,8 +5,12 @@
 #include "internal.h"
 #include "fft.h"
 
-#define FFT_TEMPLATE "fft_passes.inc"
-#include "fft_instantiate.inc"
+/* The passes themselves (fft_passes.inc) are compiled per ISA level and
+ * reached through the kernel table (kernels/fft.inc). */
+static int precision(const struct ndk_fft_plan *plan)
+{
+    return plan->is_f32 ? NDK_CT_F32 : NDK_CT_F64;
+}
 
 /* Lengths above this are never planned (products of sizes stay in int64). */
 #define FFT_MAX_LENGTH (INT64_C(1) << 62)
@@ -146,10 +150,7 @@ void ndk_rfft_plan_free(struct ndk_rfft_plan *plan)
 void ndk_fft_batch(const struct ndk_fft_plan *plan, void *re, void *im, void *work_re,
                    void *work_im, int64_t lanes)
 {
-    if (plan->is_f32)
-        batch_f32(plan, re, im, work_re, work_im, lanes);
-    else
-        batch_f64(plan, re, im, work_re, work_im, lanes);
+    ndk_kernels()->fft_batch[precision(plan)](plan, re, im, work_re, work_im, lanes);
 }
 
 void ndk_rfft_forward(const struct ndk_rfft_plan *plan, void *z_re, void *z_im,
@@ -157,20 +158,16 @@ void ndk_rfft_forward(const struct ndk_rfft_plan *plan, void *z_re, void *z_im,
                       int64_t lanes)
 {
     ndk_fft_batch(&plan->half, z_re, z_im, work_re, work_im, lanes);
-    if (plan->half.is_f32)
-        rfft_post_f32(plan, z_re, z_im, x_re, x_im, x_stride, lanes);
-    else
-        rfft_post_f64(plan, z_re, z_im, x_re, x_im, x_stride, lanes);
+    ndk_kernels()->rfft_post[precision(&plan->half)](plan, z_re, z_im, x_re, x_im, x_stride,
+                                                     lanes);
 }
 
 void ndk_rfft_inverse(const struct ndk_rfft_plan *plan, const void *x_re, const void *x_im,
                       int64_t x_stride, void *z_re, void *z_im, void *work_re, void *work_im,
                       int64_t lanes)
 {
-    if (plan->half.is_f32)
-        rfft_pre_f32(plan, x_re, x_im, x_stride, z_re, z_im, lanes);
-    else
-        rfft_pre_f64(plan, x_re, x_im, x_stride, z_re, z_im, lanes);
+    ndk_kernels()->rfft_pre[precision(&plan->half)](plan, x_re, x_im, x_stride, z_re, z_im,
+                                                    lanes);
     /* the inverse DFT: the forward one with re and im exchanged */
     ndk_fft_batch(&plan->half, z_im, z_re, work_im, work_re, lanes);
 }

@@ -100,8 +100,13 @@ int ndk_fft_correlate(const struct ndk_fft_conv *conv);
 struct ndk_conv_plan;
 int ndk_conv_execute_fft(const struct ndk_conv_plan *p);
 
+/* Output rows per strip of ndk_fft_correlate for a ph-row image and a
+ * kh-row kernel (all ph - kh + 1 when one strip): from the shapes only. */
+int64_t ndk_fft_strip_rows(int64_t ph, int64_t kh, int is_complex);
+
 /* Estimated cost, in nanoseconds on the machine the constants were measured
  * on, of ndk_fft_correlate for these sizes (for method selection). */
-double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int is_f32, int is_complex);
+double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int64_t kh, int64_t kw, int is_f32,
+                              int is_complex);
 
 #endif /* NDKERN_FFT_H */

@@ -187,8 +187,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.boundary = (int)fz_below(&in, 3);
     if (c.correlate)
         fz_case = "ndkern_correlate2d";
-    if (fz_chance(&in, 3)) { /* large: threads, wide vector cores */
-        fz_shape(&in, 2, f_shape, 200, 40000);
+    if (fz_chance(&in, 3)) { /* large: threads, wide vector cores; tall: FFT strips */
+        fz_shape(&in, 2, f_shape, fz_chance(&in, 15) ? 2600 : 200, 40000);
         fz_shape(&in, 2, g_shape, 12, 144);
     } else {
         fz_shape(&in, 2, f_shape, 24, 576);

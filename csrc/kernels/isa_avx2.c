@@ -11,6 +11,7 @@
 #include "square.inc"
 #include "sum.inc"
 #include "convolve.inc"
+#include "fft.inc"
 #include "table.inc"
 
 const struct ndk_kernels ndk_kernels_avx2 = NDK_KERNEL_TABLE("avx2");

@@ -22,6 +22,7 @@
 #include "square.inc"
 #include "sum.inc"
 #include "convolve.inc"
+#include "fft.inc"
 #include "table.inc"
 
 const struct ndk_kernels ndk_kernels_avx512 = NDK_KERNEL_TABLE("avx512");

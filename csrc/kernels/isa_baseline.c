@@ -21,6 +21,7 @@
 #include "square.inc"
 #include "sum.inc"
 #include "convolve.inc"
+#include "fft.inc"
 #include "table.inc"
 
 const struct ndk_kernels ndk_kernels_baseline = NDK_KERNEL_TABLE("baseline");

@@ -12,6 +12,7 @@
 #include "square.inc"
 #include "sum.inc"
 #include "convolve.inc"
+#include "fft.inc"
 #include "table.inc"
 
 const struct ndk_kernels ndk_kernels_neon = NDK_KERNEL_TABLE("neon");

@@ -23,6 +23,9 @@ enum ndk_conv_type {
  * vector loads may run over. */
 #define NDK_CONV_ROW_SLACK 64
 
+struct ndk_fft_plan;
+struct ndk_rfft_plan;
+
 struct ndk_kernels {
     const char *name;
 
@@ -69,6 +72,18 @@ struct ndk_kernels {
                                     const void *w, int64_t kh, int64_t kw,
                                     int64_t width, int64_t nrows, void *acc,
                                     int64_t acc_stride);
+
+    /* The FFT's batched passes (fft.h, fft_passes.inc) in float
+     * ([NDK_CT_F32]) and double ([NDK_CT_F64]): ndk_fft_batch, and the
+     * post- and pre-processing steps of ndk_rfft_forward/_inverse. */
+    void (*fft_batch[NDK_CT_F64 + 1])(const struct ndk_fft_plan *plan, void *re, void *im,
+                                      void *work_re, void *work_im, int64_t lanes);
+    void (*rfft_post[NDK_CT_F64 + 1])(const struct ndk_rfft_plan *plan, const void *z_re,
+                                      const void *z_im, void *x_re, void *x_im,
+                                      int64_t x_stride, int64_t lanes);
+    void (*rfft_pre[NDK_CT_F64 + 1])(const struct ndk_rfft_plan *plan, const void *x_re,
+                                     const void *x_im, int64_t x_stride, void *z_re,
+                                     void *z_im, int64_t lanes);
 };
 
 /* The register-blocked float cores of convolve_<isa>.c (convolve_blocked.inc). */

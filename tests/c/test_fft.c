@@ -339,22 +339,14 @@ static int run_case(struct conv_case *c, harness_array *h, int method)
                                     method);
 }
 
-/* A random case with values in [-2, 2] (VS_SMALL) and random layouts. */
-static void make_case(struct conv_case *c, int dt)
+/* A case of these shapes (c's direction, mode and boundary set) with
+ * values in [-2, 2] (VS_SMALL) and random layouts. */
+static void make_shaped_case(struct conv_case *c, int dt, const int64_t fs[2],
+                             const int64_t gs[2])
 {
     const struct value_gen small = {VS_SMALL, 0, 0};
-    int64_t fs[2], gs[2], hs[2];
+    int64_t hs[2];
     c->dt = dt;
-    c->correlate = (int)rng_below(2);
-    c->mode = (int)rng_below(3);
-    c->boundary = (int)rng_below(3);
-    do {
-        for (int i = 0; i < 2; i++) {
-            fs[i] = rng_range(1, 70);
-            gs[i] = rng_range(1, rng_chance(20) ? 90 : 25);
-        }
-    } while (c->mode == NDKERN_MODE_VALID &&
-             !((fs[0] >= gs[0] && fs[1] >= gs[1]) || (gs[0] >= fs[0] && gs[1] >= fs[1])));
     harness_array_init(&c->f, 2, fs, (size_t)ndkern_dtype_size(dt),
                        harness_random_layout(HL_ALL_INPUT));
     harness_array_init(&c->g, 2, gs, (size_t)ndkern_dtype_size(dt),
@@ -365,6 +357,29 @@ static void make_case(struct conv_case *c, int dt)
     output_shape(c, hs);
     harness_array_init(&c->h, 2, hs, (size_t)ndkern_dtype_size(dt),
                        harness_random_layout(HL_ALL_OUTPUT));
+}
+
+/* A random case of small shapes. */
+static void random_direction_mode_boundary(struct conv_case *c)
+{
+    c->correlate = (int)rng_below(2);
+    c->mode = (int)rng_below(3);
+    c->boundary = (int)rng_below(3);
+}
+
+static void make_case(struct conv_case *c, int dt)
+{
+    int64_t fs[2], gs[2];
+    random_direction_mode_boundary(c);
+    const int mode = c->mode;
+    do {
+        for (int i = 0; i < 2; i++) {
+            fs[i] = rng_range(1, 70);
+            gs[i] = rng_range(1, rng_chance(20) ? 90 : 25);
+        }
+    } while (mode == NDKERN_MODE_VALID &&
+             !((fs[0] >= gs[0] && fs[1] >= gs[1]) || (gs[0] >= fs[0] && gs[1] >= fs[1])));
+    make_shaped_case(c, dt, fs, gs);
 }
 
 static void free_case(struct conv_case *c)
@@ -387,12 +402,12 @@ static double fft_vs_direct_tolerance(const struct conv_case *c)
            (taps + 4) * eps * bound * taps;
 }
 
-static void digest_output(const harness_array *h)
+static void digest_output(const char *digest_name, const harness_array *h)
 {
     int64_t index[2] = {0, 0};
     if (h->nelem > 0)
         do
-            harness_arch_digest("fft_method", harness_array_at(h, index), h->elsize);
+            harness_arch_digest(digest_name, harness_array_at(h, index), h->elsize);
         while (ref_next_index(2, h->shape, index));
 }
 
@@ -400,7 +415,7 @@ static void digest_output(const harness_array *h)
  * digest of its bits (ARCH-DIGEST fft_method: documented bit-identical at
  * every SIMD level and thread count of one architecture; the twiddles are
  * computed in long double, 80-bit on x86-64 and 128-bit on aarch64). */
-static void check_fft_case(struct conv_case *c)
+static void check_fft_case(struct conv_case *c, const char *digest_name)
 {
     harness_array direct;
     harness_array_contiguous(&direct, 2, c->h.shape, c->h.elsize);
@@ -439,7 +454,17 @@ static void check_fft_case(struct conv_case *c)
     ndkern_set_num_threads(0);
     harness_array_free(&threaded);
     harness_array_free(&direct);
-    digest_output(&c->h);
+    digest_output(digest_name, &c->h);
+}
+
+static void set_case_context(const struct conv_case *c)
+{
+    char fdims[64], gdims[64];
+    harness_set_context("%s %s %s mode %d boundary %d, f %s g %s",
+                        c->correlate ? "correlate" : "convolve", dtype_name(c->dt), "fft",
+                        c->mode, c->boundary,
+                        harness_format_dims(fdims, sizeof fdims, 2, c->f.shape),
+                        harness_format_dims(gdims, sizeof gdims, 2, c->g.shape));
 }
 
 static void test_fft_method(void)
@@ -447,13 +472,34 @@ static void test_fft_method(void)
     for (int i = 0; i < 240; i++) {
         struct conv_case c;
         make_case(&c, fft_dtypes[i % 4]);
-        char fdims[64], gdims[64];
-        harness_set_context("%s %s %s mode %d boundary %d, f %s g %s",
-                            c.correlate ? "correlate" : "convolve", dtype_name(c.dt),
-                            "fft", c.mode, c.boundary,
-                            harness_format_dims(fdims, sizeof fdims, 2, c.f.shape),
-                            harness_format_dims(gdims, sizeof gdims, 2, c.g.shape));
-        check_fft_case(&c);
+        set_case_context(&c);
+        check_fft_case(&c, "fft_method");
+        free_case(&c);
+    }
+}
+
+/* The padded image's rows in strips (fft_convolve.c): images taller than
+ * its strip transforms (FFT_STRIP_MIN_LENGTH = 1024 rows), kernels of up to
+ * 300 rows, one to three strips; every third case puts the output's height
+ * at a multiple of 1025 - kh (the strip height for these kernels) or one
+ * off it, where a strip boundary falls on the last row. */
+static void test_fft_strips(void)
+{
+    for (int i = 0; i < 36; i++) {
+        struct conv_case c;
+        random_direction_mode_boundary(&c);
+        const int mode = c.mode;
+        int64_t gs[2] = {rng_range(1, 300), rng_range(1, 6)};
+        int64_t fs[2] = {rng_range(1100, 2600), rng_range(gs[1], 12)};
+        if (i % 3 == 0) { /* output rows: fs[0] (same), + kh - 1 (full), - kh + 1 (valid) */
+            const int64_t rows = (int64_t)rng_range(1, 2) * (1025 - gs[0]) +
+                                 (int64_t)rng_range(0, 2) - 1;
+            fs[0] = mode == NDKERN_MODE_SAME ? rows
+                  : mode == NDKERN_MODE_FULL ? rows - gs[0] + 1 : rows + gs[0] - 1;
+        }
+        make_shaped_case(&c, fft_dtypes[i % 4], fs, gs);
+        set_case_context(&c);
+        check_fft_case(&c, "fft_strips");
         free_case(&c);
     }
 }
@@ -497,7 +543,7 @@ static void test_fft_errors(void)
 
 static const struct harness_test tests[] = {
     HARNESS_TEST(good_length), HARNESS_TEST(transforms), HARNESS_TEST(fft_method),
-    HARNESS_TEST(fft_errors),
+    HARNESS_TEST(fft_strips), HARNESS_TEST(fft_errors),
 };
 
 int main(int argc, char **argv)

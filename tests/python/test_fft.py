@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from scipy import signal
 
 import ndkern
@@ -91,10 +91,12 @@ def test_fft_error_on_normal_data(dtype, target, image, kernel):
 
 @pytest.mark.parametrize("dtype", FFT_DTYPES)
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-def test_fft_independent_of_thread_count(dtype, boundary):
+@pytest.mark.parametrize("image, kernel", [((517, 300), (40, 33)),
+                                           ((2300, 70), (9, 90))])  # in strips of rows
+def test_fft_independent_of_thread_count(dtype, boundary, image, kernel):
     rng = np.random.default_rng(7)
-    f = rng.standard_normal((517, 300)).astype(dtype)
-    g = rng.standard_normal((40, 33)).astype(dtype)
+    f = rng.standard_normal(image).astype(dtype)
+    g = rng.standard_normal(kernel).astype(dtype)
     results = []
     for n in (1, 2, 3):
         with ndkern.threads(n):
@@ -102,6 +104,29 @@ def test_fft_independent_of_thread_count(dtype, boundary):
                                               method="fft"))
     assert_identical(results[1], results[0])
     assert_identical(results[2], results[0])
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.data(), st.sampled_from(FFT_DTYPES), st.sampled_from(MODES),
+       st.sampled_from(BOUNDARIES), st.sampled_from(sorted(FUNCTIONS)))
+def test_fft_strips_match_extended_precision(data, dtype, mode, boundary, name):
+    """Images taller than the FFT's strip transforms (1024 rows in
+    fft_convolve.c): the output is made of one to three strips of rows."""
+    kh = data.draw(st.integers(1, 300), "kh")
+    rows = data.draw(st.integers(1100, 2400), "rows")
+    in1 = data.draw(views(dtype, min_dims=2, max_dims=2, min_side=1, max_side=6,
+                          finite=True), "narrow")
+    in1 = np.repeat(in1, -(-rows // in1.shape[0]), axis=0)[:rows][::-1]
+    in1 = in1 * np.linspace(1, 2, rows, dtype=np.float64).astype(dtype)[:, None]
+    in2 = data.draw(views(dtype, min_dims=2, max_dims=2, min_side=1, max_side=in1.shape[1],
+                          finite=True), "in2")
+    in2 = np.repeat(in2, -(-kh // in2.shape[0]), axis=0)[:kh]
+    fillvalue = data.draw(st.floats(-100, 100), "fillvalue") if boundary == "fill" else 0
+    want = reference(name, in1, in2, mode, boundary, fillvalue)
+    got = FUNCTIONS[name][0](in1, in2, mode, boundary, fillvalue, method="fft")
+    assert got.dtype == dtype and got.shape == want.shape
+    error = np.max(np.abs(extended(got) - want), initial=0)
+    assert error <= fft_tolerance(dtype, in1, in2, got.shape, fillvalue)
 
 
 @given(st.data(), st.sampled_from(FFT_DTYPES + INT_DTYPES), st.sampled_from(MODES))
