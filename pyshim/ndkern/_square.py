@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._arrays import C_CODES, buffer_out, check_out, data_pointer, finish, native, readable
+from . import _fperr as fperr
 from ._errors import call_checked
 from ._library import lib
 
@@ -50,8 +51,7 @@ def _square_converted(x, out):
         _square_into(x_read, result.view(x_read.dtype), code)
     else:  # float16 widened to float32, where its square is exact: round once
         _square_into(x_read, x_read, code)
-        with np.errstate(over="ignore"):  # like the C kernels, overflow gives inf silently
-            result = x_read.astype(x.dtype)
+        result = fperr.cast(x_read, x.dtype, "square")
     if out is not None and result is not out:
         np.copyto(out, result, casting="unsafe")  # 'same_kind' was checked above
     return finish(result, out)
@@ -60,3 +60,4 @@ def _square_converted(x, out):
 def _square_into(x, out, code):
     call_checked(_FUNCTION, lambda x: lib.square_array(
         data_pointer(x), x.strides, data_pointer(out), out.strides, x.ndim, x.shape, code), x)
+    fperr.check(code, "square")

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from ._arrays import C_CODES, buffer_out, check_out, code_of, data_pointer, finish, native, readable
 from ._conventions import sum_default_dtype
+from . import _fperr as fperr
 from ._errors import call_checked
 from ._library import lib
 
@@ -115,8 +116,7 @@ def _sum_general(x, axis, dtype, out, keepdims):
 
 
 def _cast(array, dtype):
-    with np.errstate(over="ignore"):  # like the C kernels, overflow gives inf silently
-        return array.astype(dtype)
+    return fperr.cast(array, dtype, "reduce")
 
 
 def _reduced_axes(axis, ndim):
@@ -143,3 +143,4 @@ def _sum_into(x, code, nreduce, out, out_code):
     call_checked(_FUNCTION, lambda x: lib.sum_array(
         data_pointer(x), x.strides, x.ndim, x.shape, code, nreduce,
         data_pointer(out), out.strides, out_code), x)
+    fperr.check(out_code, "reduce")
