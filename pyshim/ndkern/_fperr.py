@@ -25,6 +25,8 @@ warnings point into numpy/_core/fromnumeric.py.
 import os
 import sys
 import warnings
+from types import FrameType
+from typing import Any, Dict, Optional
 
 import numpy as np
 
@@ -71,7 +73,7 @@ def cast(array, dtype, name):
 
 def report(flags, name):
     """Handle exception bits `flags` raised by `name` as np.errstate says."""
-    modes = np.geterr()
+    modes: Dict[str, Any] = dict(np.geterr())
     first = [True]
     for bit, key, text in _EXCEPTIONS:
         if flags & bit:
@@ -85,7 +87,7 @@ def _handle(mode, text, flags, name, first):
     elif mode == "raise":
         raise FloatingPointError(message)
     elif mode == "call":
-        handler = np.geterrcall()
+        handler: Any = np.geterrcall()
         if handler is None:
             raise NameError(f"python callback specified for {text} (in  {name}) "
                             "but no function found.")
@@ -96,7 +98,7 @@ def _handle(mode, text, flags, name, first):
         os.write(2, f"Warning: {message}\n".encode())
     elif mode == "log":
         first[0] = False
-        log = np.geterrcall()
+        log: Any = np.geterrcall()
         if log is None:
             raise NameError(f"log specified for {text} (in {name}) "
                             "but no object with write method found.")
@@ -105,7 +107,8 @@ def _handle(mode, text, flags, name, first):
 
 def _caller_level():
     """warnings.warn's stacklevel for the first frame outside ndkern."""
-    frame, level = sys._getframe(1), 1  # _handle, warnings.warn's level 1
+    frame: Optional[FrameType] = sys._getframe(1)  # _handle: warnings.warn's level 1
+    level = 1
     while frame is not None and frame.f_globals.get("__name__", "").startswith(_PACKAGE + "."):
         frame, level = frame.f_back, level + 1
     return level
