@@ -7,6 +7,7 @@
 #include "config.h"
 #endif
 
+#include <fenv.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -72,6 +73,13 @@ extern const struct ndk_dtype_info ndk_dtypes[NDK_NDTYPES];
 static inline int ndk_dtype_valid(int dtype)
 {
     return dtype >= 0 && dtype < NDK_NDTYPES;
+}
+
+/* Whether values of `dtype` are floating (real or complex): the
+ * arithmetic whose exceptions ndkern_fp_exceptions reports. */
+static inline int ndk_dtype_is_float(int dtype)
+{
+    return ndk_dtype_valid(dtype) && ndk_dtypes[dtype].kind != NDK_KIND_INT;
 }
 
 /* Unaligned, aliasing-safe element access (compiles to a plain move):
@@ -295,6 +303,35 @@ int ndk_threads_for_cost(int64_t flops, int64_t bytes);
  * alone. */
 typedef void (*ndk_task_fn)(void *ctx, int64_t task, int worker);
 void ndk_parallel_for(int nthreads, int64_t ntasks, ndk_task_fn fn, void *ctx);
+
+/* ---------------------------------------------------------- floating point */
+
+/* x86-64: the exception flags are MXCSR's (fperr.c says why). */
+#if defined(__x86_64__) && defined(__SSE2_MATH__)
+#define NDK_FP_MXCSR 1
+#else
+#define NDK_FP_MXCSR 0
+#endif
+
+/* Brackets one call's computation (fperr.c): ndk_fp_begin saves the
+ * caller's invalid, divide-by-zero, overflow and underflow flags and clears
+ * them; ndk_fp_end records those raised since for ndkern_fp_exceptions (or
+ * 0 when `report` is 0: an error, or integer arithmetic) and restores the
+ * caller's. */
+struct ndk_fp_scope {
+    int caller_reported;        /* the caller's flags among them (FE_* bits) */
+#if !NDK_FP_MXCSR
+    fexcept_t caller_flags;     /* their saved state, when caller_reported != 0 */
+#endif
+};
+void ndk_fp_begin(struct ndk_fp_scope *scope);
+void ndk_fp_end(const struct ndk_fp_scope *scope, int report);
+
+/* This thread's raised exception flags (an opaque bit set), clearing them,
+ * and raising a set: how pool workers hand their flags to the caller. */
+int ndk_fp_raised(void);
+void ndk_fp_clear(void);
+void ndk_fp_raise(int raised);
 
 /* ----------------------------------------------------------------- kernels */
 

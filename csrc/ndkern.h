@@ -17,8 +17,10 @@
  *  - The library never allocates memory that outlives a call (but for its
  *    worker threads), never prints, never aborts, and keeps no global
  *    mutable state except the thread setting (ndkern_set_num_threads) and
- *    its pool of worker threads.  Every function is thread-safe and
- *    reentrant.  Results do not depend on the number of threads.
+ *    its pool of worker threads; its one per-thread value is the set of
+ *    floating-point exceptions of the thread's last square_array or
+ *    sum_array call (ndkern_fp_exceptions).  Every function is thread-safe
+ *    and reentrant.  Results do not depend on the number of threads.
  *
  * The declarations between the NDKERN_CDEF markers are read by the Python
  * package (cffi ABI mode); keep them to plain C declarations, enums and
@@ -350,6 +352,56 @@ NDKERN_API const char *ndkern_version(void);
 
 /* Size in bytes of one element of `dtype`, or NDKERN_EDTYPE. */
 NDKERN_API int ndkern_dtype_size(int dtype);
+
+/* IEEE floating-point exceptions, as ndkern_fp_exceptions reports them.
+ * The values are part of the ABI (they are NumPy's NPY_FPE_* bits). */
+enum ndkern_fp_exception {
+    NDKERN_FP_DIVBYZERO = 1,   /* a finite value divided by zero           */
+    NDKERN_FP_OVERFLOW = 2,    /* a finite result rounded to +-inf         */
+    NDKERN_FP_UNDERFLOW = 4,   /* a tiny result lost precision (or became 0) */
+    NDKERN_FP_INVALID = 8      /* no meaningful result: inf - inf, 0 * inf  */
+};
+
+/*
+ * ndkern_fp_exceptions: the IEEE exceptions the computation of the last
+ * square_array or sum_array call made on the calling thread raised, as an
+ * OR of enum ndkern_fp_exception bits; 0 before any such call.  Never
+ * fails.  This is the library's only per-thread state.
+ *
+ * Only floating arithmetic reports: square_array of a float or complex
+ * dtype, sum_array with a float or complex out_dtype.  Integer results, and
+ * calls that return an error, report 0.  The flags are those of the whole
+ * computation, OR-ed over every worker thread, so they are the same for
+ * any thread count; at every SIMD level they are those of the operations
+ * the result is defined by (vector lanes past the data raise nothing).
+ *
+ *  - square_array: overflow (|x| > sqrt(max)), underflow (0 < |x| <
+ *    sqrt(min normal), inexact), invalid (complex inf - inf, a signalling
+ *    NaN).  Quiet NaN inputs raise nothing, as in NumPy.  No division, so
+ *    never divide-by-zero.
+ *  - sum_array: invalid for inf + -inf (or a signalling NaN), overflow when
+ *    a partial sum in double or the final rounding to out_dtype overflows
+ *    (a float32 or complex64 sum is accumulated in double, so it overflows
+ *    only when its total rounds to inf), underflow only when the final
+ *    rounding to float32 is tiny and inexact.  Never divide-by-zero.
+ *    ndkern's summation order is not NumPy's: where NumPy's pairwise
+ *    float32 (or float64) partial sums overflow and ndkern's do not (e.g.
+ *    float32 {3e38, 3e38, -3e38}: NumPy inf, ndkern 3e38), ndkern reports
+ *    no overflow, and the other way round when NumPy's order is the lucky
+ *    one.  A float-to-integer sum (NumPy: "invalid value" for NaN, inf or
+ *    an out-of-range element) reports nothing.
+ *  - convolve2d and the other functions do not change the value (as
+ *    scipy.signal, which reports no floating-point errors).
+ *
+ * square_array and sum_array leave the caller's own invalid,
+ * divide-by-zero, overflow and underflow flags (fetestexcept) as they were
+ * on entry, set or clear: they save and clear them, compute and restore
+ * them.  Inexact may be raised, as by any floating arithmetic.  The
+ * convolutions raise flags in the caller's environment as plain C
+ * arithmetic does.  Cost: a few reads of the flags per call; a write only
+ * when the caller has one of the four flags set or the call raised one.
+ */
+NDKERN_API int ndkern_fp_exceptions(void);
 
 /*
  * Threads used by one call for large inputs.  n >= 1 sets the count; n == 0

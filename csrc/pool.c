@@ -40,6 +40,7 @@ struct pool_job {
     int nthreads;               /* worker indices are [0, nthreads) */
     int joined;                 /* indices handed out; nthreads closes the job */
     int active;                 /* helpers inside its tasks */
+    int raised;                 /* exception flags the helpers raised in its tasks */
 };
 
 static struct {
@@ -197,8 +198,11 @@ static void *helper_main(void *unused)
         int worker = job->joined++;
         job->active++;
         pthread_mutex_unlock(&pool.lock);
+        ndk_fp_clear(); /* this job's exceptions only */
         run_tasks(job, worker);
+        const int raised = ndk_fp_raised();
         pthread_mutex_lock(&pool.lock);
+        job->raised |= raised;
         job->joined = job->nthreads; /* every task is handed out */
         if (--job->active == 0)
             pthread_cond_signal(&pool.left);
@@ -253,6 +257,10 @@ static void run_on_pool(struct pool_job *job)
     while (job->active > 0)
         pthread_cond_wait(&pool.left, &pool.lock);
     pthread_mutex_unlock(&pool.lock);
+    /* The helpers' exceptions become the caller's, as if it had run every
+     * task itself: the flags do not depend on the thread count. */
+    if (job->raised != 0)
+        ndk_fp_raise(job->raised);
 }
 
 void ndk_parallel_for(int nthreads, int64_t ntasks, ndk_task_fn fn, void *ctx)
@@ -261,7 +269,7 @@ void ndk_parallel_for(int nthreads, int64_t ntasks, ndk_task_fn fn, void *ctx)
         nthreads = (int)ntasks;
     if (nthreads > NDK_MAX_THREADS)
         nthreads = NDK_MAX_THREADS;
-    struct pool_job job = {fn, ctx, ntasks, 0, nthreads, 1, 0};
+    struct pool_job job = {fn, ctx, ntasks, 0, nthreads, 1, 0, 0};
     if (nthreads > 1) {
         pthread_once(&fork_once, register_fork_handlers);
         int free_pool = 0;

@@ -33,9 +33,9 @@ static void square_task(void *ctx, int64_t task, int worker)
     ndk_loop_run(&job->loop, job->out, job->x, begin, end, square_run, job);
 }
 
-NDKERN_API int square_array(const void *x, const int64_t *x_strides, void *out,
-                            const int64_t *out_strides, int ndim,
-                            const int64_t *shape, int dtype)
+static int square_checked(const void *x, const int64_t *x_strides, void *out,
+                          const int64_t *out_strides, int ndim, const int64_t *shape,
+                          int dtype)
 {
     if (!ndk_dtype_valid(dtype))
         return NDKERN_EDTYPE;
@@ -67,4 +67,16 @@ NDKERN_API int square_array(const void *x, const int64_t *x_strides, void *out,
     else
         ndk_parallel_for(nthreads, ntasks, square_task, &job);
     return NDKERN_OK;
+}
+
+/* The square inside a floating-point scope (fperr.c). */
+NDKERN_API int square_array(const void *x, const int64_t *x_strides, void *out,
+                            const int64_t *out_strides, int ndim,
+                            const int64_t *shape, int dtype)
+{
+    struct ndk_fp_scope scope;
+    ndk_fp_begin(&scope);
+    const int rc = square_checked(x, x_strides, out, out_strides, ndim, shape, dtype);
+    ndk_fp_end(&scope, rc == NDKERN_OK && ndk_dtype_is_float(dtype));
+    return rc;
 }

@@ -879,9 +879,9 @@ static int sum_run(const struct sum_plan *p)
     return sum_along(p, nthreads);
 }
 
-NDKERN_API int sum_array(const void *x, const int64_t *x_strides, int ndim,
-                         const int64_t *shape, int dtype, int nreduce, void *out,
-                         const int64_t *out_strides, int out_dtype)
+static int sum_checked(const void *x, const int64_t *x_strides, int ndim,
+                       const int64_t *shape, int dtype, int nreduce, void *out,
+                       const int64_t *out_strides, int out_dtype)
 {
     struct ndk_array xa, oa;
     int rc = sum_check_arguments(&xa, &oa, x, x_strides, ndim, shape, dtype, nreduce, out,
@@ -893,4 +893,18 @@ NDKERN_API int sum_array(const void *x, const int64_t *x_strides, int ndim,
     struct sum_plan p;
     sum_plan_init(&p, &xa, &oa, nreduce, dtype, out_dtype);
     return sum_run(&p);
+}
+
+/* The sum inside a floating-point scope: its exceptions are reported for
+ * floating results (a float-to-integer sum reports none). */
+NDKERN_API int sum_array(const void *x, const int64_t *x_strides, int ndim,
+                         const int64_t *shape, int dtype, int nreduce, void *out,
+                         const int64_t *out_strides, int out_dtype)
+{
+    struct ndk_fp_scope scope;
+    ndk_fp_begin(&scope);
+    const int rc = sum_checked(x, x_strides, ndim, shape, dtype, nreduce, out, out_strides,
+                               out_dtype);
+    ndk_fp_end(&scope, rc == NDKERN_OK && ndk_dtype_is_float(out_dtype));
+    return rc;
 }

@@ -51,7 +51,7 @@ compile() { # "ISA FLAGS" FILE... (paths under csrc/, without .c)
         objects="$objects $obj"
     done
 }
-compile "" core layout pool runtime square sum convolve convolve_batched fft fft_convolve kernels/isa_baseline
+compile "" core layout pool fperr runtime square sum convolve convolve_batched fft fft_convolve kernels/isa_baseline
 case $isa in
     *AVX2*)
         compile "-mavx2 -mfma -mf16c" kernels/isa_avx2 kernels/convolve_avx2

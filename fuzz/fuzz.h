@@ -20,6 +20,7 @@
 #ifndef NDKERN_FUZZ_H
 #define NDKERN_FUZZ_H
 
+#include <fenv.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -778,6 +779,37 @@ static inline void fz_conv_call(struct fz_call *call, struct fz_array *const arr
 /* ------------------------------------------------------------ set-up */
 
 /* Per input: the thread count (1..4; results must not depend on it). */
+/* ------------------------------------------------------ fp exceptions */
+
+#define FZ_FE_REPORTED (FE_DIVBYZERO | FE_OVERFLOW | FE_UNDERFLOW | FE_INVALID)
+
+/* Gives the caller a random set of the reported exception flags just
+ * before a call: the library must leave them as they are.  Returns it.
+ * Drawn from the value stream, so the input's bytes keep their meaning. */
+static inline int fz_set_caller_flags(void)
+{
+    static const int choices[] = {0, FE_OVERFLOW, FE_INVALID | FE_UNDERFLOW, FZ_FE_REPORTED};
+    const int flags = choices[fz_rng() % FZ_COUNT(choices)];
+    feclearexcept(FE_ALL_EXCEPT);
+    feraiseexcept(flags);
+    return flags;
+}
+
+/* Right after a square_array or sum_array call (before the checks' own
+ * arithmetic): ndkern_fp_exceptions holds only what the call's arithmetic
+ * can raise (nothing after an error or for integer results, never
+ * divide-by-zero), and the caller's flags are as they were. */
+static inline void fz_check_fp(int caller_flags, int rc, int float_result)
+{
+    const int got = ndkern_fp_exceptions();
+    const int possible = rc == NDKERN_OK && float_result
+        ? NDKERN_FP_OVERFLOW | NDKERN_FP_UNDERFLOW | NDKERN_FP_INVALID : 0;
+    const int caller_now = fetestexcept(FZ_FE_REPORTED);
+    FZ_CHECK((got & ~possible) == 0, "ndkern_fp_exceptions() %d, possible %d", got, possible);
+    FZ_CHECK(caller_now == caller_flags, "caller's flags %#x, were %#x", (unsigned)caller_now,
+             (unsigned)caller_flags);
+}
+
 static inline void fz_begin(struct fz_input *in)
 {
     ndkern_set_num_threads(1 + (int)fz_below(in, 4));

@@ -89,8 +89,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int hostile = fz_maybe_spoil(&in, &call, &expect);
 
     fz_snapshot(&w);
+    const int caller_flags = fz_set_caller_flags();
     int rc = square_array(x_ptr, x_strides, out_ptr, out_strides, arg_ndim, arg_shape,
                           arg_dtype);
+    fz_check_fp(caller_flags, rc, !ref_is_int(dt));
     FZ_CHECK_STATUS(expect, rc, hostile, "square_array %s, ndim %d\n", ref_dtypes[dt].name,
                     ndim);
     if (rc == NDKERN_OK && hostile < 0) {

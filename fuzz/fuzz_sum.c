@@ -215,8 +215,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int hostile = fz_maybe_spoil(&in, &call, &expect);
 
     fz_snapshot(&w);
+    const int caller_flags = fz_set_caller_flags();
     int rc = sum_array(x_ptr, x_strides, arg_ndim, arg_shape, arg_dtype, arg_nreduce, out_ptr,
                        out_strides, arg_out_dtype);
+    fz_check_fp(caller_flags, rc, !ref_is_int(out_dt));
     FZ_CHECK_STATUS(expect, rc, hostile, "sum_array %s -> %s, ndim %d, nreduce %d\n",
                     ref_dtypes[dt].name, ref_dtypes[out_dt].name, ndim, nreduce);
     if (rc == NDKERN_OK) {

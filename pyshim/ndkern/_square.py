@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike
 from ._arrays import (C_CODES, INT64_ARRAYS, buffer_out, check_out, data_pointer, finish, native,
                       readable)
 from ._conventions import square_result_dtype
+from . import _fperr as fperr
 from ._errors import retry_or_raise
 from ._library import lib
 from . import _numpy_semantics as semantics
@@ -76,3 +77,5 @@ def _square_into(x, out, code):
                               INT64_ARRAYS[out.strides], x.ndim, INT64_ARRAYS[x.shape], code)
     if status:  # rare: an overlap to retry on a copy, or an error to raise
         retry_or_raise(status, _FUNCTION, lambda x: _square_into(x, out, code), x)
+    else:
+        fperr.check(code, "square")

@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike, DTypeLike
 from ._arrays import (C_CODES, INT64_ARRAYS, buffer_out, check_out, code_of, data_pointer, finish,
                       native, readable)
 from ._conventions import sum_default_dtype
+from . import _fperr as fperr
 from ._errors import retry_or_raise
 from ._library import lib
 from . import _numpy_semantics as semantics
@@ -136,8 +137,7 @@ def _sum_general(x, axis, dtype, out, keepdims, initial=None, where=True):
 
 
 def _cast(array, dtype):
-    with np.errstate(over="ignore"):  # like the C kernels, overflow gives inf silently
-        return array.astype(dtype)
+    return fperr.cast(array, dtype, "reduce")
 
 
 def _reduced_axes(axis, ndim):
@@ -166,3 +166,5 @@ def _sum_into(x, code, nreduce, out, out_code):
     if status:  # rare: an overlap to retry on a copy, or an error to raise
         retry_or_raise(status, _FUNCTION,
                        lambda x: _sum_into(x, code, nreduce, out, out_code), x)
+    else:
+        fperr.check(out_code, "reduce")

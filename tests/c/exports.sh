@@ -34,7 +34,7 @@ sed -n 's/^[[:space:]]*NDKERN_API[[:space:]][^(]*[^A-Za-z0-9_(]\([A-Za-z_][A-Za-
 # silently turn this test into a no-op.
 for name in square_array sum_array convolve2d ndkern_correlate2d ndkern_strerror \
     ndkern_status_name ndkern_convolve2d_method ndkern_choose_conv_method \
-    ndkern_convolve2d_batched; do
+    ndkern_convolve2d_batched ndkern_fp_exceptions; do
     if ! grep -qx "$name" "$tmpdir/documented"; then
         echo "ERROR: could not find NDKERN_API $name in $header; extracted:" >&2
         cat "$tmpdir/documented" >&2
