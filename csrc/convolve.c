@@ -65,7 +65,7 @@ static const int64_t compute_scalar_bytes[NDK_CT_COUNT] = {
 
 /* Whether convolve2d computes `dtype`: one of NDK_FOR_EACH_CONV_DTYPE (bool
  * and float16 are NDKERN_EDTYPE, as scipy.signal.convolve2d refuses them). */
-static int conv_dtype_valid(int dtype)
+int ndk_conv_dtype_valid(int dtype)
 {
 #define NDK_CONV_DTYPE_CASE(CODE, name, ctype, KIND, scalar, SIGNED) case NDKERN_##CODE:
     switch (dtype) {
@@ -263,7 +263,7 @@ static int conv_validate(struct ndk_conv_request *req, const void *f, const int6
                          const int64_t g_strides[2], void *h, const int64_t h_shape[2],
                          const int64_t h_strides[2])
 {
-    if (!conv_dtype_valid(req->dtype))
+    if (!ndk_conv_dtype_valid(req->dtype))
         return NDKERN_EDTYPE;
     if (req->mode < NDKERN_MODE_FULL || req->mode > NDKERN_MODE_VALID ||
         req->boundary < NDKERN_BOUNDARY_FILL || req->boundary > NDKERN_BOUNDARY_SYMM)
@@ -1070,7 +1070,7 @@ static int fft_is_faster(const struct ndk_conv_plan *p, int separable)
 NDKERN_API int ndkern_choose_conv_method(const int64_t f_shape[2], const int64_t g_shape[2],
                                          int dtype, int mode)
 {
-    if (!conv_dtype_valid(dtype))
+    if (!ndk_conv_dtype_valid(dtype))
         return NDKERN_EDTYPE;
     if (f_shape == NULL || g_shape == NULL || mode < NDKERN_MODE_FULL ||
         mode > NDKERN_MODE_VALID || f_shape[0] < 0 || f_shape[1] < 0 || g_shape[0] < 0 ||
@@ -1102,7 +1102,7 @@ static int conv_common(const void *f, const int64_t f_shape[2], const int64_t f_
     if ((correlate != 0 && correlate != 1) || method < NDKERN_METHOD_DIRECT ||
         method > NDKERN_METHOD_AUTO)
         return NDKERN_EINVAL;
-    if (method == NDKERN_METHOD_FFT && conv_dtype_valid(dtype) &&
+    if (method == NDKERN_METHOD_FFT && ndk_conv_dtype_valid(dtype) &&
         ndk_dtypes[dtype].kind == NDK_KIND_INT)
         return NDKERN_EDTYPE;
     struct ndk_conv_request req = {

@@ -19,6 +19,12 @@
 
 #include "internal.h"
 
+
+/* Whether the convolutions compute `dtype`: one of NDK_FOR_EACH_CONV_DTYPE
+ * (bool and float16 are NDKERN_EDTYPE, as scipy.signal.convolve2d refuses
+ * them). */
+int ndk_conv_dtype_valid(int dtype);
+
 /* Bytes of the largest element of any compute type: complex128 (two f64). */
 #define NDK_CONV_MAX_ELEMENT_BYTES 16
 

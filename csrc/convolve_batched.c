@@ -62,7 +62,7 @@ static int check_codes(int dtype, int mode, int boundary, int correlate, int met
     if ((correlate != 0 && correlate != 1) || method < NDKERN_METHOD_DIRECT ||
         method > NDKERN_METHOD_AUTO)
         return NDKERN_EINVAL;
-    if (!ndk_dtype_valid(dtype))
+    if (!ndk_conv_dtype_valid(dtype))
         return NDKERN_EDTYPE;
     if (method == NDKERN_METHOD_FFT && ndk_dtypes[dtype].kind == NDK_KIND_INT)
         return NDKERN_EDTYPE;

@@ -8,6 +8,7 @@
 #endif
 
 #include <fenv.h>
+#include <float.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -161,6 +162,24 @@ static inline uint32_t ndk_half_subnormal(uint32_t magnitude)
     return kept;
 }
 
+/* The IEEE flags a rounding to float16 raises in NumPy (and in the F16C /
+ * AVX-512 conversion instructions): overflow when a finite value rounds to
+ * infinity, underflow when the result is tiny (below 2^-14) and inexact.
+ * Raised by a real float operation, so the status register (MXCSR) that
+ * ndkern_fp_exceptions reads sees them; volatile keeps the compiler from
+ * folding it away.  Rare paths only. */
+static inline void ndk_half_raise_overflow(void)
+{
+    volatile float huge = FLT_MAX;
+    huge = huge * 2.0f;
+}
+
+static inline void ndk_half_raise_underflow(void)
+{
+    volatile float tiny = FLT_MIN;
+    tiny = tiny * FLT_MIN;
+}
+
 static inline uint16_t ndk_half_from_float(float f)
 {
     const uint32_t bits = ndk_float_to_bits(f);
@@ -170,10 +189,17 @@ static inline uint16_t ndk_half_from_float(float f)
         return (uint16_t)(sign | NDK_F16_INF | NDK_F16_QUIET |
                           (magnitude & 0x7fffffu) >> NDK_F16_TO_F32_SHIFT);
     /* 65520 = 65504 + half an ulp: at and above it the rounding overflows. */
-    if (magnitude >= 0x477ff000u)
+    if (magnitude >= 0x477ff000u) {
+        if (magnitude < 0x7f800000u)
+            ndk_half_raise_overflow();
         return (uint16_t)(sign | NDK_F16_INF);
-    if (magnitude < 0x38800000u) /* below 2^-14: a subnormal or zero */
-        return (uint16_t)(sign | ndk_half_subnormal(magnitude));
+    }
+    if (magnitude < 0x38800000u) { /* below 2^-14: a subnormal or zero */
+        const uint16_t tiny = (uint16_t)ndk_half_subnormal(magnitude);
+        if (ndk_float_to_bits(ndk_half_to_float(tiny)) != magnitude)
+            ndk_half_raise_underflow();
+        return (uint16_t)(sign | tiny);
+    }
     /* Normal: drop 13 mantissa bits with round to nearest even; a carry
      * into the exponent is the right result (up to 65504's neighbour). */
     const uint32_t dropped = magnitude & 0x1fffu;

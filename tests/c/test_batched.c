@@ -354,8 +354,13 @@ static void code_errors(harness_array *const guards[3], struct batched_args ok, 
     static const int bad_codes[] = {-1, 3, 2147483647};
     int64_t negative[3] = {4, -6, 5};
     struct batched_args a;
+    /* bool and float16: dtypes of the library the convolutions refuse. */
+    a = ok; a.dtype = NDKERN_BOOL;
+    expect_error(NDKERN_EDTYPE, "bool", guards, a);
+    a = ok; a.dtype = NDKERN_FLOAT16;
+    expect_error(NDKERN_EDTYPE, "float16", guards, a);
     for (size_t i = 0; i < sizeof bad_codes / sizeof bad_codes[0]; i++) {
-        a = ok; a.dtype = bad_codes[i] == 3 ? 12 : bad_codes[i];
+        a = ok; a.dtype = bad_codes[i] == 3 ? NDKERN_FLOAT16 + 1 : bad_codes[i];
         expect_error(NDKERN_EDTYPE, "unknown dtype", guards, a);
         a = ok; a.mode = bad_codes[i];
         expect_error(NDKERN_EINVAL, "bad mode", guards, a);
