@@ -332,13 +332,20 @@ static void check_child_exit(pid_t child, const char *what, int want_status)
 static void fork_child(const struct workload *w, int verdict_fd)
 {
     alarm(TIMEOUT_SECONDS);
+    /* qemu-user itself aborts (an assertion in its vCPU set-up) when the
+     * child of a multi-threaded process starts threads: under an emulator
+     * (NDKERN_TEST_EMULATOR) the child calls with one thread, so it checks
+     * that the library works after fork but not the new pool; the native
+     * runs check both. */
+    const char *emulator = getenv("NDKERN_TEST_EMULATOR");
+    const int threads = emulator != NULL && *emulator != '\0' ? 1 : 2;
     struct results *r = malloc(sizeof *r);
-    int ok = r != NULL && ndkern_set_num_threads(2) == NDKERN_OK;
+    int ok = r != NULL && ndkern_set_num_threads(threads) == NDKERN_OK;
     int before = count_threads();
     for (int i = 0; ok && i < 3; i++)
         ok = run_workload(w, r) == 0 && matches(w, r);
     if (before >= 0)
-        ok = ok && count_threads() == before + 1;
+        ok = ok && count_threads() == before + (threads - 1);
     free(r);
     char verdict = ok ? 'y' : 'n';
     _exit(write(verdict_fd, &verdict, 1) == 1 ? 0 : 1);
