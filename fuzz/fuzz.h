@@ -99,7 +99,7 @@ static inline uint64_t fz_rng(void)
 enum fz_style {
     FZ_TINY,      /* -3 .. 3                                                  */
     FZ_SMALL,     /* -128 .. 127: float arithmetic on them is exact            */
-    FZ_BOUNDED,   /* integers: any bits; floats: |v| within 2^-20 .. 2^20      */
+    FZ_BOUNDED,   /* integers (bool too): any bits; floats: |v| in 2^-20 .. 2^20 */
     FZ_SPECIAL,   /* bounded, with +-0, +-inf, NaN, subnormals mixed in        */
     FZ_RAW,       /* any bit pattern                                           */
     FZ_NSTYLES
@@ -148,15 +148,13 @@ static inline void fz_element(unsigned char *p, int dt, enum fz_style style)
         return;
     }
     int cs = ref_component_size(dt);
-    for (int part = 0; part < (ref_is_complex(dt) ? 2 : 1); part++) {
-        double v = fz_real(style, cs);
-        if (cs == 4) {
-            float f = (float)v;
-            memcpy(p + 4 * part, &f, 4);
-        } else {
-            memcpy(p + 8 * part, &v, 8);
-        }
+    if (cs == 2 && style == FZ_RAW) { /* any float16 pattern: NaN payloads too */
+        uint16_t bits = (uint16_t)fz_rng();
+        memcpy(p, &bits, 2);
+        return;
     }
+    for (int part = 0; part < (ref_is_complex(dt) ? 2 : 1); part++)
+        ref_store_component(p, dt, part, fz_real(style, cs)); /* rounded once */
 }
 
 /* How far float results can be checked.  FZ_EXACT: every value is finite
@@ -415,6 +413,9 @@ static inline void fz_format(char *buf, size_t size, int dt, const unsigned char
 {
     if (ref_is_int(dt))
         snprintf(buf, size, "0x%" PRIx64, ref_load_int(p, dt) & ref_int_mask(dt));
+    else if (ref_component_size(dt) == 2)
+        snprintf(buf, size, "%.17Lg (0x%04x)", ref_load_component(p, dt, 0),
+                 (unsigned)ref_load_int(p, NDKERN_UINT16));
     else if (ref_is_complex(dt))
         snprintf(buf, size, "(%.17Lg, %.17Lg)", ref_load_component(p, dt, 0),
                  ref_load_component(p, dt, 1));
@@ -451,7 +452,7 @@ static inline int fz_value_ok(int dt, const unsigned char *got, const struct ref
         return (ref_load_int(got, dt) & ref_int_mask(dt)) == want->bits;
     if (numeric == FZ_UNCHECKED)
         return 1;
-    long double limit = ref_component_size(dt) == 4 ? FLT_MAX : DBL_MAX;
+    long double limit = ref_component_max(dt);
     for (int part = 0; part < (ref_is_complex(dt) ? 2 : 1); part++)
         if (!fz_component_ok(ref_load_component(got, dt, part), part ? want->im : want->re,
                              tol, limit))
@@ -552,9 +553,9 @@ static inline int fz_overflowing_layout(struct fz_input *in, int ndim, int64_t *
 #define FZ_COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
 /* Dtype codes outside the enum (the last is NDKERN_FLOAT16), and ndim values
- * outside 0 .. NDKERN_MAX_NDIM.  The targets draw their data from the
- * reference's REF_NDTYPES types; bool and float16 are checked against their
- * reference in tests/c/test_dtypes.c. */
+ * outside 0 .. NDKERN_MAX_NDIM.  fuzz_square and fuzz_sum draw all the
+ * reference's REF_NDTYPES_ALL dtypes (bool and float16 included); the
+ * convolution targets the REF_NDTYPES others. */
 static const int fz_bad_dtypes[] = {-1, NDKERN_FLOAT16 + 1, NDKERN_FLOAT16 + 2, 255, -128,
                                     INT32_MAX, INT32_MIN};
 /* For the convolution functions also the dtypes they do not compute. */

@@ -3,7 +3,8 @@
  *
  * Shapes from 0-d to 64-d; layouts permuted, padded (odd byte strides),
  * reversed, and for the input also broadcast and self-overlapping; every
- * dtype and value class; outputs in their own buffer, in place, or
+ * dtype (bool from any bytes, float16 from any bit patterns) and value
+ * class; outputs in their own buffer, in place, or
  * overlapping the input; and now and then one hostile argument.  Results
  * must pass ref_square_ok: ref_square's bits (NaN payloads aside; a complex
  * component may come from one fused multiply-add, as numpy.square's may).
@@ -39,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fz_case = "square_array";
     fz_begin(&in);
-    int dt = (int)fz_below(&in, REF_NDTYPES);
+    int dt = (int)fz_below(&in, REF_NDTYPES_ALL);
     int wide = fz_chance(&in, 5);
     int ndim = wide ? (int)fz_below(&in, NDKERN_MAX_NDIM + 1) : (int)fz_below(&in, 6);
     fz_shape(&in, ndim, shape, wide ? 2 : 40, 4096);

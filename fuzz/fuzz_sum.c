@@ -1,7 +1,8 @@
 /*
  * fuzz_sum.c -- libFuzzer target for sum_array.
  *
- * Shapes from 0-d to 64-d, any nreduce, every (dtype, out_dtype) pair,
+ * Shapes from 0-d to 64-d, any nreduce, every (dtype, out_dtype) pair
+ * (bool and float16 included; a bool out_dtype must give NDKERN_EDTYPE),
  * input layouts with broadcast, reversed, padded and overlapping axes,
  * outputs with their own layouts (or NULL strides for a full reduction),
  * outputs overlapping the input, now and then a long reduction that runs on
@@ -12,7 +13,7 @@
 #include "fuzz.h"
 
 /* ndkern.h's bound: (20 + log2 n) * 2^-53 * sum|x|, plus the final rounding
- * to float32, plus one rounding per element for integers wider than the
+ * to float32 or float16, plus one rounding per element for integers wider than the
  * output's significand (as test_sum.c), and the spacing of subnormals. */
 static long double sum_tolerance(int in_dt, int out_dt, const struct ref_value *want)
 {
@@ -21,12 +22,12 @@ static long double sum_tolerance(int in_dt, int out_dt, const struct ref_value *
     long double n = want->terms > 1 ? (long double)want->terms : 1;
     long double tol = (20 + log2l(n)) * ldexpl(1, -53) * want->scale;
     int digits = ref_dtypes[out_dt].bits;
-    if (digits == 24) { /* the final rounding (of the finite parts) */
+    if (digits < 53) { /* the final rounding (of the finite parts) */
         long double size = (isfinite(want->re) ? fabsl(want->re) : 0) +
                            (isfinite(want->im) ? fabsl(want->im) : 0);
-        tol += ldexpl(1, -24) * (size + tol);
+        tol += ldexpl(1, -digits) * (size + tol);
     }
-    tol += digits == 24 ? FLT_TRUE_MIN : DBL_TRUE_MIN; /* rounding among subnormals */
+    tol += ref_component_true_min(out_dt); /* rounding among subnormals */
     if (ref_is_int(in_dt) && ref_dtypes[in_dt].bits > digits)
         tol += ldexpl(1, -digits) * want->scale;
     return tol * 1.001L;
@@ -133,7 +134,7 @@ static void check_results(const struct fz_world *w, const struct fz_array *x,
 /* NumPy's default result type of numpy.sum. */
 static int default_out_dtype(int dt)
 {
-    if (ref_dtypes[dt].kind == REF_SIGNED)
+    if (ref_dtypes[dt].kind == REF_SIGNED || ref_dtypes[dt].kind == REF_BOOL)
         return NDKERN_INT64;
     if (ref_dtypes[dt].kind == REF_UNSIGNED)
         return NDKERN_UINT64;
@@ -151,8 +152,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fz_case = "sum_array";
     fz_begin(&in);
-    int dt = (int)fz_below(&in, REF_NDTYPES);
-    int out_dt = fz_chance(&in, 50) ? default_out_dtype(dt) : (int)fz_below(&in, REF_NDTYPES);
+    int dt = (int)fz_below(&in, REF_NDTYPES_ALL);
+    int out_dt =
+        fz_chance(&in, 50) ? default_out_dtype(dt) : (int)fz_below(&in, REF_NDTYPES_ALL);
+    const int bool_out = out_dt == NDKERN_BOOL; /* refused: NDKERN_EDTYPE */
     unsigned size_class = (unsigned)fz_below(&in, 100);
     int ndim;
     if (size_class < 4) { /* wide: up to 64 axes of extent 0..2 */
@@ -206,13 +209,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                   {.value = &arg_nreduce, .bad = bad_nreduce, .nbad = FZ_COUNT(bad_nreduce),
                    .expect = invalid}},
         .ncodes = 4,
-        .valid = 1,
+        .valid = !bool_out,
     };
 
     struct fz_expect expect = {NDKERN_OK, 0};
-    if (fz_ranges_meet(&x, &out))
+    const int overlap = fz_ranges_meet(&x, &out);
+    if (overlap)
         expect = (struct fz_expect){NDKERN_EOVERLAP, 1};
     int hostile = fz_maybe_spoil(&in, &call, &expect);
+    if (bool_out) /* with another error too, either may be reported */
+        expect = (struct fz_expect){hostile < 0 && !overlap ? NDKERN_EDTYPE : FZ_ANY_ERROR, 0};
 
     fz_snapshot(&w);
     const int caller_flags = fz_set_caller_flags();

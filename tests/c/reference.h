@@ -6,7 +6,9 @@
  * that is obviously right.
  *
  *  - square: integers squared in uint64_t (wraps modulo 2^64, so also modulo
- *    2^bits); floats in their own type; complex (a*a - b*b, a*b + b*a).
+ *    2^bits); floats in their own type; complex (a*a - b*b, a*b + b*a);
+ *    float16 squared in double (exact) and rounded once (ref_f16_round);
+ *    bool as an integer that is 1 for any nonzero byte.
  *  - sum: integer out_dtype: each element converted as NumPy casts it and
  *    added modulo 2^64, then truncated; floating out_dtype: each element's
  *    value as it is (integers converted to double, complex to real drops
@@ -19,15 +21,20 @@
 #ifndef NDKERN_TEST_REFERENCE_H
 #define NDKERN_TEST_REFERENCE_H
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "ndkern.h"
 
+/* The twelve original dtypes, which the C test programs iterate over (their
+ * DIGEST lines cover exactly these); the table also holds bool and float16,
+ * which the fuzzers draw for square_array and sum_array. */
 #define REF_NDTYPES 12
+#define REF_NDTYPES_ALL 14
 
-enum ref_kind { REF_SIGNED, REF_UNSIGNED, REF_REAL, REF_COMPLEX };
+enum ref_kind { REF_SIGNED, REF_UNSIGNED, REF_REAL, REF_COMPLEX, REF_BOOL };
 
 struct ref_dtype {
     const char *name;
@@ -38,7 +45,7 @@ struct ref_dtype {
 };
 
 /* Indexed by the dtype code; values copied from the documentation. */
-static const struct ref_dtype ref_dtypes[REF_NDTYPES] = {
+static const struct ref_dtype ref_dtypes[REF_NDTYPES_ALL] = {
     {"int8", NDKERN_INT8, 1, REF_SIGNED, 8},
     {"int16", NDKERN_INT16, 2, REF_SIGNED, 16},
     {"int32", NDKERN_INT32, 4, REF_SIGNED, 32},
@@ -51,11 +58,14 @@ static const struct ref_dtype ref_dtypes[REF_NDTYPES] = {
     {"float64", NDKERN_FLOAT64, 8, REF_REAL, 53},
     {"complex64", NDKERN_COMPLEX64, 8, REF_COMPLEX, 24},
     {"complex128", NDKERN_COMPLEX128, 16, REF_COMPLEX, 53},
+    {"bool", NDKERN_BOOL, 1, REF_BOOL, 1},
+    {"float16", NDKERN_FLOAT16, 2, REF_REAL, 11},
 };
 
 static inline int ref_is_int(int dt)
 {
-    return ref_dtypes[dt].kind == REF_SIGNED || ref_dtypes[dt].kind == REF_UNSIGNED;
+    return ref_dtypes[dt].kind == REF_SIGNED || ref_dtypes[dt].kind == REF_UNSIGNED ||
+           ref_dtypes[dt].kind == REF_BOOL;
 }
 
 static inline int ref_is_complex(int dt)
@@ -66,13 +76,72 @@ static inline int ref_is_complex(int dt)
 /* Bytes of one float component (float/complex types). */
 static inline int ref_component_size(int dt)
 {
-    return ref_dtypes[dt].bits == 24 ? 4 : 8;
+    return ref_is_complex(dt) ? ref_dtypes[dt].size / 2 : ref_dtypes[dt].size;
+}
+
+/* The largest finite value and the smallest subnormal of a float component. */
+static inline long double ref_component_max(int dt)
+{
+    int cs = ref_component_size(dt);
+    return cs == 2 ? 65504.0L : cs == 4 ? FLT_MAX : DBL_MAX;
+}
+
+static inline long double ref_component_true_min(int dt)
+{
+    int cs = ref_component_size(dt);
+    return cs == 2 ? ldexpl(1, -24) : cs == 4 ? FLT_TRUE_MIN : DBL_TRUE_MIN;
 }
 
 static inline uint64_t ref_int_mask(int dt)
 {
     int bits = ref_dtypes[dt].bits;
     return bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+}
+
+/* ------------------------------------------------------------ float16 */
+
+#define REF_F16_SIGN 0x8000u
+#define REF_F16_INF 0x7c00u
+#define REF_F16_QUIET 0x0200u
+
+/* The value of a float16 bit pattern, from its fields (NaN for NaNs): the
+ * significand (with its leading 1 when the exponent field is not 0) times
+ * 2^(exponent - 25), where a subnormal has the exponent of the least normal. */
+static inline double ref_f16_value(uint16_t h)
+{
+    const unsigned field = (h >> 10) & 0x1fu, fraction = h & 0x3ffu;
+    double magnitude;
+    if (field == 0x1f)
+        magnitude = fraction != 0 ? NAN : INFINITY;
+    else
+        magnitude = ldexp(field != 0 ? 0x400u | fraction : fraction,
+                          (field != 0 ? (int)field : 1) - 25);
+    return (h & REF_F16_SIGN) ? -magnitude : magnitude;
+}
+
+static inline int ref_f16_is_nan(uint16_t h)
+{
+    return (h & 0x7fffu) > REF_F16_INF;
+}
+
+/* v rounded once to float16, to nearest even.  v is scaled to units of the
+ * float16 spacing at its binade (2^-24 below the normal range), rounded to
+ * an integer n there, and n's binade and offset are the pattern: n == 2048
+ * carries into the exponent.  From 65520 (halfway past 65504) on: inf. */
+static inline uint16_t ref_f16_round(long double v)
+{
+    const uint16_t sign = signbit(v) ? REF_F16_SIGN : 0;
+    const long double a = fabsl(v);
+    int binade;
+    if (isnan(v))
+        return (uint16_t)(sign | REF_F16_INF | REF_F16_QUIET);
+    if (a >= 65520.0L)
+        return (uint16_t)(sign | REF_F16_INF);
+    frexpl(a, &binade);                /* a < 2^binade */
+    if (a == 0 || binade < -13)
+        binade = -13;                  /* zero and subnormals: spacing 2^-24 */
+    const long double n = nearbyintl(ldexpl(a, 11 - binade));
+    return (uint16_t)(sign | (((binade + 14) << 10) + (int)n - 1024));
 }
 
 /* ------------------------------------------------------------ load / store */
@@ -88,6 +157,7 @@ static inline uint64_t ref_load_int(const void *p, int dt)
     case NDKERN_UINT8: { uint8_t v; memcpy(&v, p, 1); return v; }
     case NDKERN_UINT16: { uint16_t v; memcpy(&v, p, 2); return v; }
     case NDKERN_UINT32: { uint32_t v; memcpy(&v, p, 4); return v; }
+    case NDKERN_BOOL: { uint8_t v; memcpy(&v, p, 1); return v != 0; }
     default: { uint64_t v; memcpy(&v, p, 8); return v; }
     }
 }
@@ -106,7 +176,11 @@ static inline void ref_store_int(void *p, int dt, uint64_t v)
 /* Component `part` (0 real, 1 imaginary) of a float or complex element. */
 static inline long double ref_load_component(const void *p, int dt, int part)
 {
-    if (ref_component_size(dt) == 4) {
+    if (ref_component_size(dt) == 2) {
+        uint16_t h;
+        memcpy(&h, (const char *)p + 2 * part, 2);
+        return ref_f16_value(h);
+    } else if (ref_component_size(dt) == 4) {
         float v;
         memcpy(&v, (const char *)p + 4 * part, 4);
         return v;
@@ -119,7 +193,10 @@ static inline long double ref_load_component(const void *p, int dt, int part)
 
 static inline void ref_store_component(void *p, int dt, int part, long double v)
 {
-    if (ref_component_size(dt) == 4) {
+    if (ref_component_size(dt) == 2) {
+        uint16_t h = ref_f16_round(v);
+        memcpy((char *)p + 2 * part, &h, 2);
+    } else if (ref_component_size(dt) == 4) {
         float w = (float)v;
         memcpy((char *)p + 4 * part, &w, 4);
     } else {
@@ -170,6 +247,13 @@ static inline void ref_square(int dt, const void *in, void *out)
         memcpy(&a, in, 4);
         r = a * a;
         memcpy(out, &r, 4);
+    } else if (dt == NDKERN_FLOAT16) {
+        uint16_t h;
+        memcpy(&h, in, 2);
+        /* A NaN comes back quiet with its sign and payload (ndkern.h). */
+        h = ref_f16_is_nan(h) ? (uint16_t)(h | REF_F16_QUIET)
+                              : ref_f16_round((long double)ref_f16_value(h) * ref_f16_value(h));
+        memcpy(out, &h, 2);
     } else if (dt == NDKERN_FLOAT64) {
         double a, r;
         memcpy(&a, in, 8);
@@ -204,7 +288,8 @@ static inline int ref_component_among(int dt, const void *got, const void *forms
 }
 
 /* Whether `got` is a square of `in` that ndkern.h admits: ref_square's bits
- * (NaN payloads aside), or for complex dtypes a fused form per component. */
+ * (NaN payloads aside, except for float16, whose NaN bits are documented),
+ * or for complex dtypes a fused form per component. */
 static inline int ref_square_ok(int dt, const void *in, const void *got)
 {
     const char *got_im = (const char *)got + (ref_is_complex(dt) ? ref_component_size(dt) : 0);
@@ -222,7 +307,7 @@ static inline int ref_square_ok(int dt, const void *in, const void *got)
                ref_component_among(dt, got_im, im, REF_IM_FORMS);
     }
     ref_square(dt, in, want);
-    if (ref_is_int(dt))
+    if (ref_is_int(dt) || dt == NDKERN_FLOAT16) /* float16: NaN bits too */
         return memcmp(got, want, (size_t)ref_dtypes[dt].size) == 0;
     return ref_component_among(dt, got, want, 1);
 }
@@ -246,6 +331,8 @@ struct ref_value {
 /* Rounds v to the float component type of dt. */
 static inline long double ref_round_component(int dt, long double v)
 {
+    if (ref_component_size(dt) == 2)
+        return ref_f16_value(ref_f16_round(v));
     if (ref_component_size(dt) == 4)
         return (float)v;
     return (double)v;
