@@ -16,11 +16,6 @@
 
 #include "convolve.h"
 
-/* Multiply-adds one thread must get before another is used, as
- * CONV_THREAD_GRAIN_MACS in convolve.c (2^21: about a tenth of a
- * millisecond in the vector float cores).  An image below it runs on one
- * thread, so the stack goes across the threads instead. */
-#define BATCH_THREAD_GRAIN_MACS (INT64_C(1) << 21)
 
 /* The stack, validated: where image i's three 2-D views start, and what
  * every image shares. */
@@ -179,23 +174,35 @@ static void image_task(void *ctx, int64_t task, int worker)
 }
 
 /* Multiply-adds of one image by the direct method (saturating). */
-static int64_t image_macs(const struct batch *b)
+/* Threads for `count` images by their estimated cost (pool.c's
+ * ndk_threads_for_cost, the rule of every operation): two flops per
+ * multiply-add (eight for complex types) and each output element read (as
+ * padded input) and written once, as convolve.c estimates one image's
+ * direct sum.  A separable or FFT image costs less, so a stack may stay on
+ * fewer threads than it could use; the result is the same either way. */
+static int stack_threads(const struct batch *b, int64_t count)
 {
     const int64_t *out = b->core.out.shape, *kernel = b->core.kernel.shape;
-    int64_t macs = 1;
-    const int64_t factors[] = {out[0], out[1], kernel[0], kernel[1]};
-    for (size_t k = 0; k < sizeof factors / sizeof factors[0]; k++)
-        if (__builtin_mul_overflow(macs, factors[k], &macs))
-            return INT64_MAX;
-    return macs;
+    const int is_complex = ndk_dtypes[b->core.dtype].kind == NDK_KIND_COMPLEX;
+    int64_t outputs, macs, flops, bytes;
+    if (__builtin_mul_overflow(count, out[0], &outputs) ||
+        __builtin_mul_overflow(outputs, out[1], &outputs))
+        outputs = INT64_MAX;
+    if (__builtin_mul_overflow(outputs, kernel[0], &macs) ||
+        __builtin_mul_overflow(macs, kernel[1], &macs))
+        macs = INT64_MAX;
+    if (__builtin_mul_overflow(macs, is_complex ? 8 : 2, &flops))
+        flops = INT64_MAX;
+    if (__builtin_mul_overflow(outputs, 2 * b->core.out.itemsize, &bytes))
+        bytes = INT64_MAX;
+    return ndk_threads_for_cost(flops, bytes);
 }
 
 /* Step 4 for the stack: across the threads when one image is too small
  * to thread, else image after image, each threaded by convolve.c. */
 static int run_stack(struct batch *b)
 {
-    const int64_t macs = image_macs(b);
-    if (b->count == 1 || ndk_threads_for(macs, BATCH_THREAD_GRAIN_MACS) > 1) {
+    if (b->count == 1 || stack_threads(b, 1) > 1) {
         for (int64_t i = 0; i < b->count; i++) {
             const int rc = run_image(b, i);
             if (rc != NDKERN_OK)
@@ -203,11 +210,8 @@ static int run_stack(struct batch *b)
         }
         return NDKERN_OK;
     }
-    int64_t total;
-    if (__builtin_mul_overflow(macs, b->count, &total))
-        total = INT64_MAX;
     atomic_init(&b->status, NDKERN_OK);
-    ndk_parallel_for(ndk_threads_for(total, BATCH_THREAD_GRAIN_MACS), b->count, image_task, b);
+    ndk_parallel_for(stack_threads(b, b->count), b->count, image_task, b);
     return atomic_load(&b->status);
 }
 

@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 from ._arrays import INT64_ARRAYS, buffer_out, check_out, data_pointer
 from ._conventions import (convolve_arguments, convolve_method, convolve_output_shape,
                            fill_element)
-from ._errors import call_checked, check_status, retry_or_raise
+from ._errors import check_status, retry_or_raise
 from ._library import ffi, lib
 from . import _numpy_semantics as semantics
 
@@ -190,12 +190,22 @@ def _convolve_stack(correlate, name, image, kernel, mode, boundary, fillvalue, o
     result, out = _stack_output(name, out, batch + tuple(core), dtype)
     fill = fill_element(fillvalue, dtype) if boundary_code == lib.NDKERN_BOUNDARY_FILL else None
     fill_pointer = ffi.NULL if fill is None else ffi.from_buffer(fill)
-    call_checked(name, lambda image, kernel: lib.ndkern_convolve2d_batched(
+    _call_batched(name, image, kernel, result, code, mode_code, boundary_code, fill_pointer,
+                  correlate, method_code)
+    return out
+
+
+def _call_batched(name, image, kernel, result, *codes):
+    """ndkern_convolve2d_batched on the stacks; `codes` are its arguments
+    after the result's (dtype, mode, boundary, fill pointer, correlate,
+    method)."""
+    status = lib.ndkern_convolve2d_batched(
         data_pointer(image), image.ndim, image.shape, image.strides,
         data_pointer(kernel), kernel.ndim, kernel.shape, kernel.strides,
-        data_pointer(result), result.ndim, result.shape, result.strides,
-        code, mode_code, boundary_code, fill_pointer, correlate, method_code), image, kernel)
-    return out
+        data_pointer(result), result.ndim, result.shape, result.strides, *codes)
+    if status:  # rare: an overlap to retry on copies, or an error
+        retry_or_raise(status, name, lambda image, kernel: _call_batched(
+            name, image, kernel, result, *codes), image, kernel)
 
 
 def stack_arguments(name, image, kernel, mode, boundary):

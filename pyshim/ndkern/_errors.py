@@ -6,7 +6,7 @@ again) before it gets here; if it does get here it is a ValueError.
 
 from ._library import ffi, lib
 
-__all__ = ["check_status", "retry_or_raise", "call_checked"]
+__all__ = ["check_status", "retry_or_raise"]
 
 _EXCEPTION_OF_STATUS = {
     lib.NDKERN_EINVAL: ValueError,
@@ -52,11 +52,3 @@ def retry_or_raise(status, function, retry, *inputs):
         check_status(status, function)
     retry(*(array.copy() for array in inputs))
 
-
-def call_checked(function, call, *inputs):
-    """``call(*inputs)`` (which returns a status), then retry_or_raise on a
-    nonzero status: for paths where a closure's cost does not matter."""
-    status = call(*inputs)
-    if status:
-        retry_or_raise(status, function,
-                       lambda *copies: check_status(call(*copies), function), *inputs)
