@@ -25,9 +25,11 @@ import importlib.util
 import os
 import re
 import runpy
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import zipfile
 
 try:
@@ -84,15 +86,29 @@ def _read(path):
         return source.read()
 
 
-def write_wheel(out_dir, modules, library, header, pyproject, plat=None, extra_files=()):
+def _stripped(library, strip):
+    """The bytes of `library` without its debug information (``strip
+    --strip-debug``, as ``make install-strip``: the symbol table stays for
+    profilers and backtraces); the built file is left as it is."""
+    with tempfile.TemporaryDirectory(prefix="ndkern-strip-") as work:
+        copy = os.path.join(work, BUNDLED_LIBRARY)
+        shutil.copyfile(library, copy)
+        subprocess.run([strip, "--strip-debug", copy], check=True)
+        return _read(copy)
+
+
+def write_wheel(out_dir, modules, library, header, pyproject, plat=None, extra_files=(),
+                strip=None):
     """Write the wheel into `out_dir` and return its path.
 
     `modules` are the package's .py files, `library` the built libndkern
-    (symlinks followed), `header` ndkern.h, `extra_files` more package files
+    (symlinks followed; its debug information removed with the program
+    `strip` when given), `header` ndkern.h, `extra_files` more package files
     (py.typed)."""
     contents = {f"{PACKAGE}/{os.path.basename(path)}": _read(path)
                 for path in list(modules) + list(extra_files)}
-    contents[f"{PACKAGE}/{BUNDLED_LIBRARY}"] = _read(library)
+    contents[f"{PACKAGE}/{BUNDLED_LIBRARY}"] = (_read(library) if strip is None
+                                                else _stripped(library, strip))
     contents[f"{PACKAGE}/ndkern.h"] = _read(header)
     return write_any_wheel(out_dir, contents, header, pyproject, plat or platform_tag())
 
@@ -144,11 +160,14 @@ def main(argv=None):
     parser.add_argument("--auditwheel", choices=("yes", "no", "auto"), default="no",
                         help="tag the wheel as auditwheel show says (manylinux); "
                              "auto: when auditwheel is installed")
+    parser.add_argument("--strip", metavar="PROGRAM",
+                        help="bundle the library without debug information (PROGRAM "
+                             "--strip-debug on a copy)")
     parser.add_argument("modules", nargs="+")
     args = parser.parse_args(argv)
     def write(plat=None):
         return write_wheel(args.out_dir, args.modules, args.library, args.header,
-                           args.pyproject, plat, extra_files=args.extra)
+                           args.pyproject, plat, extra_files=args.extra, strip=args.strip or None)
 
     wheel = write()
     use_auditwheel = args.auditwheel == "yes" or (
