@@ -409,13 +409,43 @@ static const magnitude_fn max_magnitude[NDK_NDTYPES] = {
     NDK_FOR_EACH_CONV_DTYPE(NDK_MAX_MAGNITUDE_ENTRY)
 };
 
+/* sum |W| over the kernel, or UINT64_MAX when that overflows. */
+static uint64_t kernel_magnitude_sum(const struct ndk_conv_plan *p, magnitude_fn magnitude)
+{
+    const struct ndk_conv_view *w = &p->kernel;
+    uint64_t sum = 0;
+    for (int64_t a = 0; a < w->rows; a++)
+        for (int64_t b = 0; b < w->cols; b++)
+            if (__builtin_add_overflow(
+                    sum, magnitude(w->data + a * w->row_stride + b * w->col_stride, 0, 1), &sum))
+                return UINT64_MAX;
+    return sum;
+}
+
+/* The largest |v| of an integer dtype of at most 4 bytes: 2^(bits - 1)
+ * signed, 2^bits - 1 unsigned (wider types: UINT64_MAX, no help). */
+static uint64_t dtype_max_magnitude(int dtype)
+{
+    const int bits = 8 * ndk_dtypes[dtype].size;
+    if (bits > 32)
+        return UINT64_MAX;
+    return ndk_dtypes[dtype].is_signed ? UINT64_C(1) << (bits - 1) : (UINT64_C(1) << bits) - 1;
+}
+
 /* max |image| (with the fill value when it may be used) times sum |W|, or
- * UINT64_MAX when that overflows. */
+ * UINT64_MAX when that overflows.  When any value of the dtype times sum
+ * |W| stays below EXACT_IN_F32_LIMIT (8- and 16-bit images with small
+ * kernels), that bound is returned without reading the image: it chooses
+ * the same compute type the image's own maximum would. */
 static uint64_t integer_bound(const struct ndk_conv_plan *p, const void *fillvalue)
 {
     const magnitude_fn magnitude = max_magnitude[p->dtype];
-    const struct ndk_conv_view *img = &p->image, *w = &p->kernel;
-    uint64_t image_max = 0, kernel_sum = 0, bound;
+    const struct ndk_conv_view *img = &p->image;
+    const uint64_t kernel_sum = kernel_magnitude_sum(p, magnitude);
+    uint64_t image_max = 0, bound;
+    if (!__builtin_mul_overflow(dtype_max_magnitude(p->dtype), kernel_sum, &bound) &&
+        bound < EXACT_IN_F32_LIMIT)
+        return bound;
     for (int64_t i = 0; i < img->rows && img->cols > 0; i++) {
         uint64_t v = magnitude(img->data + i * img->row_stride, img->col_stride, img->cols);
         image_max = v > image_max ? v : image_max;
@@ -424,14 +454,7 @@ static uint64_t integer_bound(const struct ndk_conv_plan *p, const void *fillval
         uint64_t v = magnitude(fillvalue, 0, 1);
         image_max = v > image_max ? v : image_max;
     }
-    for (int64_t a = 0; a < w->rows; a++)
-        for (int64_t b = 0; b < w->cols; b++)
-            if (__builtin_add_overflow(kernel_sum,
-                                       magnitude(w->data + a * w->row_stride + b * w->col_stride,
-                                                 0, 1),
-                                       &kernel_sum))
-                return UINT64_MAX;
-    if (__builtin_mul_overflow(image_max, kernel_sum, &bound))
+    if (kernel_sum == UINT64_MAX || __builtin_mul_overflow(image_max, kernel_sum, &bound))
         return UINT64_MAX;
     return bound;
 }
