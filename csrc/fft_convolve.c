@@ -15,7 +15,11 @@
  *   2. image columns (and once, the kernel's): forward transforms down the
  *      columns (real data: real transforms, n0 even, m0 = n0/2 + 1 spectrum
  *      rows)
- *   3. spectrum rows: forward along the rows, times the kernel's, inverse
+ *   3. spectrum rows: forward along the rows, times the kernel's, inverse;
+ *      a wide image in tiles of columns (overlap-save along the rows, the
+ *      same rule as the strips), so the row transforms stay cache-sized:
+ *      the column spectra are shared by the tiles, only the row transforms
+ *      of the kw - 1 columns a tile re-reads are repeated
  *   4. output columns: inverse down the columns, stored as row segments
  * Columns first means only pass 3 transposes (image rows arrive as rows and
  * a column block is a run of each row), only the pw image, kw kernel and
@@ -59,7 +63,9 @@ struct fft2d {
     int64_t strip_rows;             /* output rows per strip (the last may have fewer) */
     int64_t row0;                   /* the current strip's first output (and P) row */
     int64_t strip_ph;               /* its rows of P: output rows + kh - 1 */
-    int64_t n0, n1;                 /* transform sizes */
+    int64_t tile_cols;              /* output columns per tile of pass 3 (the last may
+                                       have fewer) */
+    int64_t n0, n1;                 /* transform sizes: down a strip, along a tile */
     int64_t h0;                     /* rows of a column batch: n0/2 (real) or n0 */
     int64_t m0;                     /* spectrum rows: n0/2 + 1 (real) or n0 */
     int64_t lanes;                  /* transforms per batch */
@@ -69,8 +75,7 @@ struct fft2d {
     struct ndk_fft_plan row_plan;   /* length n1 */
     void *blocks_re, *blocks_im;    /* pass 1: ceil(pw / lanes) blocks of h0 x lanes */
     void *spec_re, *spec_im;        /* the image's spectrum, m0 x spec_stride */
-    int64_t spec_stride;            /* n1 rounded up to lanes */
-    int64_t image_columns;          /* spectrum columns pass 2 writes: pw rounded up */
+    int64_t spec_stride;            /* pw rounded up to lanes (pass 2 writes whole blocks) */
     int64_t output_columns;         /* spectrum columns pass 4 reads: hw rounded up */
     void *kspec_re, *kspec_im;      /* the kernel's column spectra, m0 x kspec_stride */
     int64_t kspec_stride;           /* kw rounded up to lanes */
@@ -152,13 +157,13 @@ static int plan_sizes(struct fft2d *s, const struct ndk_fft_conv *c)
     s->lanes = FFT_BATCH_BYTES / (int64_t)scalar;
     s->strip_rows = ndk_fft_strip_rows(c->ph, c->kh, c->is_complex);
     s->n0 = ndk_fft_good_length(s->strip_rows + c->kh - 1, !c->is_complex);
-    s->n1 = ndk_fft_good_length(c->pw, 0);
+    s->tile_cols = ndk_fft_strip_rows(c->pw, c->kw, 1);
+    s->n1 = ndk_fft_good_length(s->tile_cols + c->kw - 1, 0);
     if (s->n0 == 0 || s->n1 == 0)
         return NDKERN_ENOMEM;
     s->h0 = c->is_complex ? s->n0 : s->n0 / 2;
     s->m0 = c->is_complex ? s->n0 : s->n0 / 2 + 1;
-    s->spec_stride = round_up(s->n1, s->lanes);
-    s->image_columns = round_up(c->pw, s->lanes);
+    s->spec_stride = round_up(c->pw, s->lanes);
     s->output_columns = round_up(c->pw - c->kw + 1, s->lanes);
     s->kspec_stride = round_up(c->kw, s->lanes);
     s->scale = 1.0 / ((double)s->h0 * (double)s->n1);
@@ -288,10 +293,13 @@ double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int64_t kh, int64_t kw, in
     const int64_t strip_rows = ndk_fft_strip_rows(ph, kh, is_complex);
     const double strips = ceil((double)(ph - kh + 1) / (double)strip_rows);
     const double n0 = (double)ndk_fft_good_length(strip_rows + kh - 1, !is_complex);
-    const double n1 = (double)ndk_fft_good_length(pw, 0);
+    const int64_t tile_cols = ndk_fft_strip_rows(pw, kw, 1);
+    const double tiles = ceil((double)(pw - kw + 1) / (double)tile_cols);
+    const double n1 = (double)ndk_fft_good_length(tile_cols + kw - 1, 0);
     const double h0 = is_complex ? n0 : n0 / 2, m0 = is_complex ? n0 : n0 / 2 + 1;
     const double column = h0 * log2(h0 > 2 ? h0 : 2);
-    const double per_strip = 2 * (double)pw * column + 3 * m0 * n1 * log2(n1 > 2 ? n1 : 2);
+    const double per_strip =
+        2 * (double)pw * column + 3 * m0 * tiles * n1 * log2(n1 > 2 ? n1 : 2);
     return (is_f32 ? FFT_NS_F32 : FFT_NS_F64) * (strips * per_strip + (double)kw * column);
 }
 
