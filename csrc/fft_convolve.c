@@ -200,8 +200,23 @@ static int allocate_spaces(struct fft2d *s, int nthreads)
     return ok ? NDKERN_OK : NDKERN_ENOMEM;
 }
 
+/* Zeros in the lanes past pw of the last column block: pass 1 writes only
+ * the first pw, and pass 2 transforms all lanes (uninitialised ones might
+ * hold NaNs and raise flags, although their spectra are never read). */
+static void zero_padding_lanes(const struct fft2d *s)
+{
+    const struct ndk_fft_conv *c = s->conv;
+    const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
+    const int64_t used = c->pw % s->lanes, last = c->pw / s->lanes * s->h0 * s->lanes;
+    for (int64_t t = 0; used > 0 && t < s->h0; t++) {
+        const size_t at = (size_t)(last + t * s->lanes + used) * scalar;
+        memset((char *)s->blocks_re + at, 0, (size_t)(s->lanes - used) * scalar);
+        memset((char *)s->blocks_im + at, 0, (size_t)(s->lanes - used) * scalar);
+    }
+}
+
 /* The column blocks, the spectra and every worker's scratch, all before
- * any output is stored.  The blocks are zeroed: rows past ph are padding. */
+ * any output is stored. */
 static int allocate(struct fft2d *s, int nthreads)
 {
     const struct ndk_fft_conv *c = s->conv;
@@ -213,8 +228,8 @@ static int allocate(struct fft2d *s, int nthreads)
         __builtin_mul_overflow(s->m0, s->kspec_stride, &kspec) || blocks > limit ||
         spec > limit || kspec > limit)
         return NDKERN_ENOMEM;
-    s->blocks_re = calloc((size_t)blocks, scalar);
-    s->blocks_im = calloc((size_t)blocks, scalar);
+    s->blocks_re = malloc((size_t)blocks * scalar);
+    s->blocks_im = malloc((size_t)blocks * scalar);
     s->spec_re = malloc((size_t)spec * scalar);
     s->spec_im = malloc((size_t)spec * scalar);
     s->kspec_re = malloc((size_t)kspec * scalar);
@@ -229,6 +244,7 @@ static int allocate(struct fft2d *s, int nthreads)
         if (s->krows_re == NULL || s->krows_im == NULL)
             return NDKERN_ENOMEM;
     }
+    zero_padding_lanes(s);
     return allocate_spaces(s, nthreads);
 }
 
