@@ -88,42 +88,26 @@ struct fft2d {
 #define FFT_TEMPLATE "fft_convolve.inc"
 #include "fft_instantiate.inc"
 
-/* The passes as tasks for ndk_parallel_for. */
+/* The passes as tasks for ndk_parallel_for: one task function per pass
+ * and precision (fft_convolve.inc). */
 enum fft_pass { PASS_IMAGE_ROWS, PASS_IMAGE_COLUMNS, PASS_KERNEL_COLUMNS, PASS_KERNEL_ROWS,
-                PASS_MIDDLE, PASS_OUTPUT };
+                PASS_MIDDLE, PASS_OUTPUT, FFT_NPASSES };
+typedef void (*fft_task_fn)(const struct fft2d *s, int64_t task, struct fft_space *w);
+#define FFT_TASKS(sfx)                                                                    \
+    {image_rows_task_##sfx, image_columns_task_##sfx, kernel_columns_task_##sfx,         \
+     kernel_rows_task_##sfx, middle_task_##sfx, output_task_##sfx}
+static const fft_task_fn fft_tasks[2][FFT_NPASSES] = {FFT_TASKS(f64), FFT_TASKS(f32)};
+#undef FFT_TASKS
+
 struct fft_job {
     const struct fft2d *s;
-    enum fft_pass pass;
+    fft_task_fn fn;
 };
-
-#define FFT_DISPATCH(name, ...) \
-    (s->conv->is_f32 ? name##_f32(__VA_ARGS__) : name##_f64(__VA_ARGS__))
 
 static void fft_task(void *ctx, int64_t task, int worker)
 {
     const struct fft_job *job = ctx;
-    const struct fft2d *s = job->s;
-    struct fft_space *w = &s->spaces[worker];
-    switch (job->pass) {
-    case PASS_IMAGE_ROWS:
-        FFT_DISPATCH(image_rows_task, s, task, w);
-        break;
-    case PASS_IMAGE_COLUMNS:
-        FFT_DISPATCH(image_columns_task, s, task, w);
-        break;
-    case PASS_KERNEL_COLUMNS:
-        FFT_DISPATCH(kernel_columns_task, s, task, w);
-        break;
-    case PASS_KERNEL_ROWS:
-        FFT_DISPATCH(kernel_rows_task, s, task, w);
-        break;
-    case PASS_MIDDLE:
-        FFT_DISPATCH(middle_task, s, task, w);
-        break;
-    case PASS_OUTPUT:
-        FFT_DISPATCH(output_task, s, task, w);
-        break;
-    }
+    job->fn(job->s, task, &job->s->spaces[worker]);
 }
 
 static void free_fft2d(struct fft2d *s)
@@ -250,7 +234,7 @@ static int allocate(struct fft2d *s, int nthreads)
 
 static void run_pass(const struct fft2d *s, int nthreads, enum fft_pass pass, int64_t items)
 {
-    struct fft_job job = {s, pass};
+    struct fft_job job = {s, fft_tasks[s->conv->is_f32 != 0][pass]};
     ndk_parallel_for(nthreads, (items + s->lanes - 1) / s->lanes, fft_task, &job);
 }
 
