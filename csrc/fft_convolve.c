@@ -73,10 +73,9 @@ struct fft2d {
     struct ndk_fft_plan col_plan;   /* complex data: length n0 */
     struct ndk_rfft_plan rcol_plan; /* real data: length n0 */
     struct ndk_fft_plan row_plan;   /* length n1 */
-    void *blocks_re, *blocks_im;    /* pass 1: ceil(pw / lanes) blocks of h0 x lanes */
-    void *spec_re, *spec_im;        /* the image's spectrum, m0 x spec_stride */
-    int64_t spec_stride;            /* pw rounded up to lanes (pass 2 writes whole blocks) */
-    int64_t output_columns;         /* spectrum columns pass 4 reads: hw rounded up */
+    void *blocks_re, *blocks_im;    /* ceil(pw / lanes) column blocks of m0 x lanes: pass 1
+                                       writes h0 rows of image, pass 2 replaces them by
+                                       their spectrum (m0 rows), pass 3 by its result */
     void *kspec_re, *kspec_im;      /* the kernel's column spectra, m0 x kspec_stride */
     int64_t kspec_stride;           /* kw rounded up to lanes */
     void *krows_re, *krows_im;      /* several strips: the kernel's spectrum, pass 3's
@@ -115,9 +114,9 @@ static void free_fft2d(struct fft2d *s)
     ndk_fft_plan_free(&s->col_plan);
     ndk_rfft_plan_free(&s->rcol_plan);
     ndk_fft_plan_free(&s->row_plan);
-    void *buffers[8] = {s->blocks_re, s->blocks_im, s->spec_re, s->spec_im, s->kspec_re,
-                        s->kspec_im, s->krows_re, s->krows_im};
-    for (int i = 0; i < 8; i++)
+    void *buffers[6] = {s->blocks_re, s->blocks_im, s->kspec_re, s->kspec_im, s->krows_re,
+                        s->krows_im};
+    for (int i = 0; i < 6; i++)
         free(buffers[i]);
     for (int i = 0; s->spaces != NULL && i < s->nspaces; i++) {
         struct fft_space *w = &s->spaces[i];
@@ -133,6 +132,14 @@ static int64_t round_up(int64_t n, int64_t step)
     return (n + step - 1) / step * step;
 }
 
+/* Output columns per tile of pass 3: the strips' rule, rounded up to whole
+ * column blocks (lanes) when there are several tiles. */
+static int64_t tile_columns(int64_t pw, int64_t kw, int64_t lanes)
+{
+    const int64_t hw = pw - kw + 1, cols = round_up(ndk_fft_strip_rows(pw, kw, 1), lanes);
+    return cols < hw ? cols : hw;
+}
+
 /* Transform sizes and plans. */
 static int plan_sizes(struct fft2d *s, const struct ndk_fft_conv *c)
 {
@@ -141,14 +148,12 @@ static int plan_sizes(struct fft2d *s, const struct ndk_fft_conv *c)
     s->lanes = FFT_BATCH_BYTES / (int64_t)scalar;
     s->strip_rows = ndk_fft_strip_rows(c->ph, c->kh, c->is_complex);
     s->n0 = ndk_fft_good_length(s->strip_rows + c->kh - 1, !c->is_complex);
-    s->tile_cols = ndk_fft_strip_rows(c->pw, c->kw, 1);
+    s->tile_cols = tile_columns(c->pw, c->kw, s->lanes);
     s->n1 = ndk_fft_good_length(s->tile_cols + c->kw - 1, 0);
     if (s->n0 == 0 || s->n1 == 0)
         return NDKERN_ENOMEM;
     s->h0 = c->is_complex ? s->n0 : s->n0 / 2;
     s->m0 = c->is_complex ? s->n0 : s->n0 / 2 + 1;
-    s->spec_stride = round_up(c->pw, s->lanes);
-    s->output_columns = round_up(c->pw - c->kw + 1, s->lanes);
     s->kspec_stride = round_up(c->kw, s->lanes);
     s->scale = 1.0 / ((double)s->h0 * (double)s->n1);
     int rc = c->is_complex ? ndk_fft_plan_init(&s->col_plan, s->n0, c->is_f32)
@@ -163,7 +168,8 @@ static int allocate_spaces(struct fft2d *s, int nthreads)
 {
     const struct ndk_fft_conv *c = s->conv;
     const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
-    const int64_t longest = s->n0 > s->n1 ? s->n0 : s->n1;
+    /* pass 3 gathers whole column blocks: up to lanes - 1 rows past n1 */
+    const int64_t longest = (s->n0 > s->n1 ? s->n0 : s->n1) + s->lanes;
     const int64_t row = c->row_capacity > 2 * (c->pw + s->lanes) ? c->row_capacity
                                                                   : 2 * (c->pw + s->lanes);
     s->spaces = calloc((size_t)nthreads, sizeof *s->spaces);
@@ -191,7 +197,7 @@ static void zero_padding_lanes(const struct fft2d *s)
 {
     const struct ndk_fft_conv *c = s->conv;
     const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
-    const int64_t used = c->pw % s->lanes, last = c->pw / s->lanes * s->h0 * s->lanes;
+    const int64_t used = c->pw % s->lanes, last = c->pw / s->lanes * s->m0 * s->lanes;
     for (int64_t t = 0; used > 0 && t < s->h0; t++) {
         const size_t at = (size_t)(last + t * s->lanes + used) * scalar;
         memset((char *)s->blocks_re + at, 0, (size_t)(s->lanes - used) * scalar);
@@ -205,24 +211,20 @@ static int allocate(struct fft2d *s, int nthreads)
 {
     const struct ndk_fft_conv *c = s->conv;
     const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
-    int64_t blocks, spec, kspec;
+    int64_t blocks, kspec;
     const int64_t limit = (INT64_C(1) << 44) / (int64_t)scalar;
-    if (__builtin_mul_overflow(round_up(c->pw, s->lanes), s->h0, &blocks) ||
-        __builtin_mul_overflow(s->m0, s->spec_stride, &spec) ||
+    if (__builtin_mul_overflow(round_up(c->pw, s->lanes), s->m0, &blocks) ||
         __builtin_mul_overflow(s->m0, s->kspec_stride, &kspec) || blocks > limit ||
-        spec > limit || kspec > limit)
+        kspec > limit)
         return NDKERN_ENOMEM;
     s->blocks_re = malloc((size_t)blocks * scalar);
     s->blocks_im = malloc((size_t)blocks * scalar);
-    s->spec_re = malloc((size_t)spec * scalar);
-    s->spec_im = malloc((size_t)spec * scalar);
     s->kspec_re = malloc((size_t)kspec * scalar);
     s->kspec_im = malloc((size_t)kspec * scalar);
-    if (!s->blocks_re || !s->blocks_im || !s->spec_re || !s->spec_im || !s->kspec_re ||
-        !s->kspec_im)
+    if (!s->blocks_re || !s->blocks_im || !s->kspec_re || !s->kspec_im)
         return NDKERN_ENOMEM;
     if (s->strip_rows < c->ph - c->kh + 1) { /* several strips share the kernel's rows */
-        const int64_t krows = round_up(s->m0, s->lanes) * s->n1; /* <= 2 spec */
+        const int64_t krows = round_up(s->m0, s->lanes) * s->n1; /* <= 2 blocks */
         s->krows_re = malloc((size_t)krows * scalar);
         s->krows_im = malloc((size_t)krows * scalar);
         if (s->krows_re == NULL || s->krows_im == NULL)
@@ -293,7 +295,7 @@ double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int64_t kh, int64_t kw, in
     const int64_t strip_rows = ndk_fft_strip_rows(ph, kh, is_complex);
     const double strips = ceil((double)(ph - kh + 1) / (double)strip_rows);
     const double n0 = (double)ndk_fft_good_length(strip_rows + kh - 1, !is_complex);
-    const int64_t tile_cols = ndk_fft_strip_rows(pw, kw, 1);
+    const int64_t tile_cols = tile_columns(pw, kw, FFT_BATCH_BYTES / (is_f32 ? 4 : 8));
     const double tiles = ceil((double)(pw - kw + 1) / (double)tile_cols);
     const double n1 = (double)ndk_fft_good_length(tile_cols + kw - 1, 0);
     const double h0 = is_complex ? n0 : n0 / 2, m0 = is_complex ? n0 : n0 / 2 + 1;
