@@ -10,17 +10,21 @@
  * kernel's column spectra are computed once for all strips.  The strip
  * height depends only on the shapes, never on the thread count.
  * The 2-D transforms are batches of 1-D ones (fft.h) in four passes per
- * strip, each split into independent tasks of `lanes` rows or columns:
- *   1. image rows, copied into column blocks ([t][lane] planes)
+ * strip, each split into independent tasks of `lanes` rows or columns.  One
+ * set of column blocks (m0 rows of `lanes` columns each) holds the data
+ * from pass 1 to pass 4, so each call touches little fresh memory:
+ *   1. image rows, copied into the column blocks ([t][lane] planes)
  *   2. image columns (and once, the kernel's): forward transforms down the
- *      columns (real data: real transforms, n0 even, m0 = n0/2 + 1 spectrum
- *      rows)
- *   3. spectrum rows: forward along the rows, times the kernel's, inverse;
+ *      columns, the spectrum replacing the block (real data: real
+ *      transforms, n0 even, m0 = n0/2 + 1 spectrum rows)
+ *   3. spectrum rows: forward along the rows, times the kernel's, inverse,
+ *      written back (LANES x LANES tiles of the blocks transposed in cache);
  *      a wide image in tiles of columns (overlap-save along the rows, the
  *      same rule as the strips), so the row transforms stay cache-sized:
  *      the column spectra are shared by the tiles, only the row transforms
  *      of the kw - 1 columns a tile re-reads are repeated
- *   4. output columns: inverse down the columns, stored as row segments
+ *   4. output columns: inverse down the columns (in the blocks), stored as
+ *      row segments
  * Columns first means only pass 3 transposes (image rows arrive as rows and
  * a column block is a run of each row), only the pw image, kw kernel and
  * hw output columns are transformed down, and the kernel's spectrum is
