@@ -55,7 +55,8 @@
  * strip, 275-300 ms in strips). */
 #define FFT_STRIP_MIN_LENGTH 1024
 #define FFT_STRIP_KERNEL_FACTOR 4
-/* Transform points per thread before a second thread pays. */
+/* Transform points (of a strip's tiles) per thread before a second thread
+ * pays. */
 #define FFT_POINTS_PER_THREAD (INT64_C(1) << 15)
 
 /* Per-worker scratch: three pairs of planes and one row. */
@@ -271,7 +272,9 @@ int ndk_fft_correlate(const struct ndk_fft_conv *conv)
     memset(&s, 0, sizeof s);
     int64_t points = 0;
     int rc = plan_sizes(&s, conv);
-    if (rc == NDKERN_OK && __builtin_mul_overflow(s.n0, s.n1, &points))
+    const int64_t tiles = rc == NDKERN_OK ? (conv->pw - conv->kw) / s.tile_cols + 1 : 0;
+    if (rc == NDKERN_OK && (__builtin_mul_overflow(s.n0, s.n1, &points) ||
+                            __builtin_mul_overflow(points, tiles, &points)))
         rc = NDKERN_ENOMEM;
     const int nthreads = ndk_threads_for(points, FFT_POINTS_PER_THREAD);
     if (rc == NDKERN_OK)
