@@ -101,7 +101,8 @@ struct ndk_conv_plan;
 int ndk_conv_execute_fft(const struct ndk_conv_plan *p);
 
 /* Output rows per strip of ndk_fft_correlate for a ph-row image and a
- * kh-row kernel (all ph - kh + 1 when one strip): from the shapes only. */
+ * kh-row kernel (all ph - kh + 1 when one strip): from the shapes only.
+ * With (pw, kw, 1), the output columns per tile of the row transforms. */
 int64_t ndk_fft_strip_rows(int64_t ph, int64_t kh, int is_complex);
 
 /* Estimated cost, in nanoseconds on the machine the constants were measured

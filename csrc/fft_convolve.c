@@ -10,13 +10,21 @@
  * kernel's column spectra are computed once for all strips.  The strip
  * height depends only on the shapes, never on the thread count.
  * The 2-D transforms are batches of 1-D ones (fft.h) in four passes per
- * strip, each split into independent tasks of `lanes` rows or columns:
- *   1. image rows, copied into column blocks ([t][lane] planes)
+ * strip, each split into independent tasks of `lanes` rows or columns.  One
+ * set of column blocks (m0 rows of `lanes` columns each) holds the data
+ * from pass 1 to pass 4, so each call touches little fresh memory:
+ *   1. image rows, copied into the column blocks ([t][lane] planes)
  *   2. image columns (and once, the kernel's): forward transforms down the
- *      columns (real data: real transforms, n0 even, m0 = n0/2 + 1 spectrum
- *      rows)
- *   3. spectrum rows: forward along the rows, times the kernel's, inverse
- *   4. output columns: inverse down the columns, stored as row segments
+ *      columns, the spectrum replacing the block (real data: real
+ *      transforms, n0 even, m0 = n0/2 + 1 spectrum rows)
+ *   3. spectrum rows: forward along the rows, times the kernel's, inverse,
+ *      written back (LANES x LANES tiles of the blocks transposed in cache);
+ *      a wide image in tiles of columns (overlap-save along the rows, the
+ *      same rule as the strips), so the row transforms stay cache-sized:
+ *      the column spectra are shared by the tiles, only the row transforms
+ *      of the kw - 1 columns a tile re-reads are repeated
+ *   4. output columns: inverse down the columns (in the blocks), stored as
+ *      row segments
  * Columns first means only pass 3 transposes (image rows arrive as rows and
  * a column block is a run of each row), only the pw image, kw kernel and
  * hw output columns are transformed down, and the kernel's spectrum is
@@ -34,10 +42,12 @@
 #define FFT_BATCH_BYTES 128
 /* The cost model of ndk_fft_correlate_cost: nanoseconds per complex point
  * times log2 of the transform length, copies and transposes included
- * (one thread, 256^2 ... 2000^2 images, K = 15 ... 127; Intel Xeon,
- * 2026-12).  The FFT code is the same at every SIMD level. */
-#define FFT_NS_F32 0.65
-#define FFT_NS_F64 1.2
+ * (median of one-thread timings, 256^2 ... 2000^2 images, K = 15 ... 127,
+ * `same`, each within 0.8x ... 1.3x of it; Intel Xeon, 2026-12-02, after
+ * the column tiles and in-place column blocks).  The FFT code is the same
+ * at every SIMD level. */
+#define FFT_NS_F32 0.33
+#define FFT_NS_F64 0.56
 /* Strips: transforms down the columns of at least this many rows, and at
  * least this many times kh - 1 (the rows each strip re-reads); 512 to 2048
  * measured alike on 1000^2 ... 4000^2 images, K = 63 and 127, one thread
@@ -45,7 +55,8 @@
  * strip, 275-300 ms in strips). */
 #define FFT_STRIP_MIN_LENGTH 1024
 #define FFT_STRIP_KERNEL_FACTOR 4
-/* Transform points per thread before a second thread pays. */
+/* Transform points (of a strip's tiles) per thread before a second thread
+ * pays. */
 #define FFT_POINTS_PER_THREAD (INT64_C(1) << 15)
 
 /* Per-worker scratch: three pairs of planes and one row. */
@@ -59,7 +70,9 @@ struct fft2d {
     int64_t strip_rows;             /* output rows per strip (the last may have fewer) */
     int64_t row0;                   /* the current strip's first output (and P) row */
     int64_t strip_ph;               /* its rows of P: output rows + kh - 1 */
-    int64_t n0, n1;                 /* transform sizes */
+    int64_t tile_cols;              /* output columns per tile of pass 3 (the last may
+                                       have fewer) */
+    int64_t n0, n1;                 /* transform sizes: down a strip, along a tile */
     int64_t h0;                     /* rows of a column batch: n0/2 (real) or n0 */
     int64_t m0;                     /* spectrum rows: n0/2 + 1 (real) or n0 */
     int64_t lanes;                  /* transforms per batch */
@@ -67,11 +80,9 @@ struct fft2d {
     struct ndk_fft_plan col_plan;   /* complex data: length n0 */
     struct ndk_rfft_plan rcol_plan; /* real data: length n0 */
     struct ndk_fft_plan row_plan;   /* length n1 */
-    void *blocks_re, *blocks_im;    /* pass 1: ceil(pw / lanes) blocks of h0 x lanes */
-    void *spec_re, *spec_im;        /* the image's spectrum, m0 x spec_stride */
-    int64_t spec_stride;            /* n1 rounded up to lanes */
-    int64_t image_columns;          /* spectrum columns pass 2 writes: pw rounded up */
-    int64_t output_columns;         /* spectrum columns pass 4 reads: hw rounded up */
+    void *blocks_re, *blocks_im;    /* ceil(pw / lanes) column blocks of m0 x lanes: pass 1
+                                       writes h0 rows of image, pass 2 replaces them by
+                                       their spectrum (m0 rows), pass 3 by its result */
     void *kspec_re, *kspec_im;      /* the kernel's column spectra, m0 x kspec_stride */
     int64_t kspec_stride;           /* kw rounded up to lanes */
     void *krows_re, *krows_im;      /* several strips: the kernel's spectrum, pass 3's
@@ -83,42 +94,26 @@ struct fft2d {
 #define FFT_TEMPLATE "fft_convolve.inc"
 #include "fft_instantiate.inc"
 
-/* The passes as tasks for ndk_parallel_for. */
+/* The passes as tasks for ndk_parallel_for: one task function per pass
+ * and precision (fft_convolve.inc). */
 enum fft_pass { PASS_IMAGE_ROWS, PASS_IMAGE_COLUMNS, PASS_KERNEL_COLUMNS, PASS_KERNEL_ROWS,
-                PASS_MIDDLE, PASS_OUTPUT };
+                PASS_MIDDLE, PASS_OUTPUT, FFT_NPASSES };
+typedef void (*fft_task_fn)(const struct fft2d *s, int64_t task, struct fft_space *w);
+#define FFT_TASKS(sfx)                                                                    \
+    {image_rows_task_##sfx, image_columns_task_##sfx, kernel_columns_task_##sfx,         \
+     kernel_rows_task_##sfx, middle_task_##sfx, output_task_##sfx}
+static const fft_task_fn fft_tasks[2][FFT_NPASSES] = {FFT_TASKS(f64), FFT_TASKS(f32)};
+#undef FFT_TASKS
+
 struct fft_job {
     const struct fft2d *s;
-    enum fft_pass pass;
+    fft_task_fn fn;
 };
-
-#define FFT_DISPATCH(name, ...) \
-    (s->conv->is_f32 ? name##_f32(__VA_ARGS__) : name##_f64(__VA_ARGS__))
 
 static void fft_task(void *ctx, int64_t task, int worker)
 {
     const struct fft_job *job = ctx;
-    const struct fft2d *s = job->s;
-    struct fft_space *w = &s->spaces[worker];
-    switch (job->pass) {
-    case PASS_IMAGE_ROWS:
-        FFT_DISPATCH(image_rows_task, s, task, w);
-        break;
-    case PASS_IMAGE_COLUMNS:
-        FFT_DISPATCH(image_columns_task, s, task, w);
-        break;
-    case PASS_KERNEL_COLUMNS:
-        FFT_DISPATCH(kernel_columns_task, s, task, w);
-        break;
-    case PASS_KERNEL_ROWS:
-        FFT_DISPATCH(kernel_rows_task, s, task, w);
-        break;
-    case PASS_MIDDLE:
-        FFT_DISPATCH(middle_task, s, task, w);
-        break;
-    case PASS_OUTPUT:
-        FFT_DISPATCH(output_task, s, task, w);
-        break;
-    }
+    job->fn(job->s, task, &job->s->spaces[worker]);
 }
 
 static void free_fft2d(struct fft2d *s)
@@ -126,9 +121,9 @@ static void free_fft2d(struct fft2d *s)
     ndk_fft_plan_free(&s->col_plan);
     ndk_rfft_plan_free(&s->rcol_plan);
     ndk_fft_plan_free(&s->row_plan);
-    void *buffers[8] = {s->blocks_re, s->blocks_im, s->spec_re, s->spec_im, s->kspec_re,
-                        s->kspec_im, s->krows_re, s->krows_im};
-    for (int i = 0; i < 8; i++)
+    void *buffers[6] = {s->blocks_re, s->blocks_im, s->kspec_re, s->kspec_im, s->krows_re,
+                        s->krows_im};
+    for (int i = 0; i < 6; i++)
         free(buffers[i]);
     for (int i = 0; s->spaces != NULL && i < s->nspaces; i++) {
         struct fft_space *w = &s->spaces[i];
@@ -144,6 +139,14 @@ static int64_t round_up(int64_t n, int64_t step)
     return (n + step - 1) / step * step;
 }
 
+/* Output columns per tile of pass 3: the strips' rule, rounded up to whole
+ * column blocks (lanes) when there are several tiles. */
+static int64_t tile_columns(int64_t pw, int64_t kw, int64_t lanes)
+{
+    const int64_t hw = pw - kw + 1, cols = round_up(ndk_fft_strip_rows(pw, kw, 1), lanes);
+    return cols < hw ? cols : hw;
+}
+
 /* Transform sizes and plans. */
 static int plan_sizes(struct fft2d *s, const struct ndk_fft_conv *c)
 {
@@ -152,14 +155,12 @@ static int plan_sizes(struct fft2d *s, const struct ndk_fft_conv *c)
     s->lanes = FFT_BATCH_BYTES / (int64_t)scalar;
     s->strip_rows = ndk_fft_strip_rows(c->ph, c->kh, c->is_complex);
     s->n0 = ndk_fft_good_length(s->strip_rows + c->kh - 1, !c->is_complex);
-    s->n1 = ndk_fft_good_length(c->pw, 0);
+    s->tile_cols = tile_columns(c->pw, c->kw, s->lanes);
+    s->n1 = ndk_fft_good_length(s->tile_cols + c->kw - 1, 0);
     if (s->n0 == 0 || s->n1 == 0)
         return NDKERN_ENOMEM;
     s->h0 = c->is_complex ? s->n0 : s->n0 / 2;
     s->m0 = c->is_complex ? s->n0 : s->n0 / 2 + 1;
-    s->spec_stride = round_up(s->n1, s->lanes);
-    s->image_columns = round_up(c->pw, s->lanes);
-    s->output_columns = round_up(c->pw - c->kw + 1, s->lanes);
     s->kspec_stride = round_up(c->kw, s->lanes);
     s->scale = 1.0 / ((double)s->h0 * (double)s->n1);
     int rc = c->is_complex ? ndk_fft_plan_init(&s->col_plan, s->n0, c->is_f32)
@@ -174,7 +175,8 @@ static int allocate_spaces(struct fft2d *s, int nthreads)
 {
     const struct ndk_fft_conv *c = s->conv;
     const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
-    const int64_t longest = s->n0 > s->n1 ? s->n0 : s->n1;
+    /* pass 3 gathers whole column blocks: up to lanes - 1 rows past n1 */
+    const int64_t longest = (s->n0 > s->n1 ? s->n0 : s->n1) + s->lanes;
     const int64_t row = c->row_capacity > 2 * (c->pw + s->lanes) ? c->row_capacity
                                                                   : 2 * (c->pw + s->lanes);
     s->spaces = calloc((size_t)nthreads, sizeof *s->spaces);
@@ -195,41 +197,53 @@ static int allocate_spaces(struct fft2d *s, int nthreads)
     return ok ? NDKERN_OK : NDKERN_ENOMEM;
 }
 
+/* Zeros in the lanes past pw of the last column block: pass 1 writes only
+ * the first pw, and pass 2 transforms all lanes (uninitialised ones might
+ * hold NaNs and raise flags, although their spectra are never read). */
+static void zero_padding_lanes(const struct fft2d *s)
+{
+    const struct ndk_fft_conv *c = s->conv;
+    const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
+    const int64_t used = c->pw % s->lanes, last = c->pw / s->lanes * s->m0 * s->lanes;
+    for (int64_t t = 0; used > 0 && t < s->h0; t++) {
+        const size_t at = (size_t)(last + t * s->lanes + used) * scalar;
+        memset((char *)s->blocks_re + at, 0, (size_t)(s->lanes - used) * scalar);
+        memset((char *)s->blocks_im + at, 0, (size_t)(s->lanes - used) * scalar);
+    }
+}
+
 /* The column blocks, the spectra and every worker's scratch, all before
- * any output is stored.  The blocks are zeroed: rows past ph are padding. */
+ * any output is stored. */
 static int allocate(struct fft2d *s, int nthreads)
 {
     const struct ndk_fft_conv *c = s->conv;
     const size_t scalar = c->is_f32 ? sizeof(float) : sizeof(double);
-    int64_t blocks, spec, kspec;
+    int64_t blocks, kspec;
     const int64_t limit = (INT64_C(1) << 44) / (int64_t)scalar;
-    if (__builtin_mul_overflow(round_up(c->pw, s->lanes), s->h0, &blocks) ||
-        __builtin_mul_overflow(s->m0, s->spec_stride, &spec) ||
+    if (__builtin_mul_overflow(round_up(c->pw, s->lanes), s->m0, &blocks) ||
         __builtin_mul_overflow(s->m0, s->kspec_stride, &kspec) || blocks > limit ||
-        spec > limit || kspec > limit)
+        kspec > limit)
         return NDKERN_ENOMEM;
-    s->blocks_re = calloc((size_t)blocks, scalar);
-    s->blocks_im = calloc((size_t)blocks, scalar);
-    s->spec_re = malloc((size_t)spec * scalar);
-    s->spec_im = malloc((size_t)spec * scalar);
+    s->blocks_re = malloc((size_t)blocks * scalar);
+    s->blocks_im = malloc((size_t)blocks * scalar);
     s->kspec_re = malloc((size_t)kspec * scalar);
     s->kspec_im = malloc((size_t)kspec * scalar);
-    if (!s->blocks_re || !s->blocks_im || !s->spec_re || !s->spec_im || !s->kspec_re ||
-        !s->kspec_im)
+    if (!s->blocks_re || !s->blocks_im || !s->kspec_re || !s->kspec_im)
         return NDKERN_ENOMEM;
     if (s->strip_rows < c->ph - c->kh + 1) { /* several strips share the kernel's rows */
-        const int64_t krows = round_up(s->m0, s->lanes) * s->n1; /* <= 2 spec */
+        const int64_t krows = round_up(s->m0, s->lanes) * s->n1; /* <= 2 blocks */
         s->krows_re = malloc((size_t)krows * scalar);
         s->krows_im = malloc((size_t)krows * scalar);
         if (s->krows_re == NULL || s->krows_im == NULL)
             return NDKERN_ENOMEM;
     }
+    zero_padding_lanes(s);
     return allocate_spaces(s, nthreads);
 }
 
 static void run_pass(const struct fft2d *s, int nthreads, enum fft_pass pass, int64_t items)
 {
-    struct fft_job job = {s, pass};
+    struct fft_job job = {s, fft_tasks[s->conv->is_f32 != 0][pass]};
     ndk_parallel_for(nthreads, (items + s->lanes - 1) / s->lanes, fft_task, &job);
 }
 
@@ -258,7 +272,9 @@ int ndk_fft_correlate(const struct ndk_fft_conv *conv)
     memset(&s, 0, sizeof s);
     int64_t points = 0;
     int rc = plan_sizes(&s, conv);
-    if (rc == NDKERN_OK && __builtin_mul_overflow(s.n0, s.n1, &points))
+    const int64_t tiles = rc == NDKERN_OK ? (conv->pw - conv->kw) / s.tile_cols + 1 : 0;
+    if (rc == NDKERN_OK && (__builtin_mul_overflow(s.n0, s.n1, &points) ||
+                            __builtin_mul_overflow(points, tiles, &points)))
         rc = NDKERN_ENOMEM;
     const int nthreads = ndk_threads_for(points, FFT_POINTS_PER_THREAD);
     if (rc == NDKERN_OK)
@@ -288,10 +304,13 @@ double ndk_fft_correlate_cost(int64_t ph, int64_t pw, int64_t kh, int64_t kw, in
     const int64_t strip_rows = ndk_fft_strip_rows(ph, kh, is_complex);
     const double strips = ceil((double)(ph - kh + 1) / (double)strip_rows);
     const double n0 = (double)ndk_fft_good_length(strip_rows + kh - 1, !is_complex);
-    const double n1 = (double)ndk_fft_good_length(pw, 0);
+    const int64_t tile_cols = tile_columns(pw, kw, FFT_BATCH_BYTES / (is_f32 ? 4 : 8));
+    const double tiles = ceil((double)(pw - kw + 1) / (double)tile_cols);
+    const double n1 = (double)ndk_fft_good_length(tile_cols + kw - 1, 0);
     const double h0 = is_complex ? n0 : n0 / 2, m0 = is_complex ? n0 : n0 / 2 + 1;
     const double column = h0 * log2(h0 > 2 ? h0 : 2);
-    const double per_strip = 2 * (double)pw * column + 3 * m0 * n1 * log2(n1 > 2 ? n1 : 2);
+    const double per_strip =
+        2 * (double)pw * column + 3 * m0 * tiles * n1 * log2(n1 > 2 ? n1 : 2);
     return (is_f32 ? FFT_NS_F32 : FFT_NS_F64) * (strips * per_strip + (double)kw * column);
 }
 

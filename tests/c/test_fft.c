@@ -478,28 +478,58 @@ static void test_fft_method(void)
     }
 }
 
-/* The padded image's rows in strips (fft_convolve.c): images taller than
- * its strip transforms (FFT_STRIP_MIN_LENGTH = 1024 rows), kernels of up to
- * 300 rows, one to three strips; every third case puts the output's height
- * at a multiple of 1025 - kh (the strip height for these kernels) or one
- * off it, where a strip boundary falls on the last row. */
+/* A case longer than the FFT's strip transforms (FFT_STRIP_MIN_LENGTH =
+ * 1024) along axis `along`: 1100 to 2600 there with kernels of up to 300,
+ * narrow across; one to three strips.  Every third case puts the output's
+ * length there at a multiple of 1025 - k (the strip length for these
+ * kernels) or one off it, where a strip boundary falls on the last one. */
+static void make_long_case(struct conv_case *c, int along, int i)
+{
+    random_direction_mode_boundary(c);
+    const int mode = c->mode, across = 1 - along;
+    int64_t gs[2], fs[2];
+    gs[along] = rng_range(1, 300);
+    gs[across] = rng_range(1, 6);
+    fs[along] = rng_range(1100, 2600);
+    fs[across] = rng_range(gs[across], 12);
+    if (i % 3 == 0) { /* output length: fs (same), + k - 1 (full), - k + 1 (valid) */
+        const int64_t k = gs[along];
+        const int64_t n = (int64_t)rng_range(1, 2) * (1025 - k) + (int64_t)rng_range(0, 2) - 1;
+        fs[along] = mode == NDKERN_MODE_SAME ? n
+                  : mode == NDKERN_MODE_FULL ? n - k + 1 : n + k - 1;
+    }
+    make_shaped_case(c, fft_dtypes[i % 4], fs, gs);
+}
+
+/* The padded image's rows in strips (fft_convolve.c). */
 static void test_fft_strips(void)
 {
     for (int i = 0; i < 36; i++) {
         struct conv_case c;
-        random_direction_mode_boundary(&c);
-        const int mode = c.mode;
-        int64_t gs[2] = {rng_range(1, 300), rng_range(1, 6)};
-        int64_t fs[2] = {rng_range(1100, 2600), rng_range(gs[1], 12)};
-        if (i % 3 == 0) { /* output rows: fs[0] (same), + kh - 1 (full), - kh + 1 (valid) */
-            const int64_t rows = (int64_t)rng_range(1, 2) * (1025 - gs[0]) +
-                                 (int64_t)rng_range(0, 2) - 1;
-            fs[0] = mode == NDKERN_MODE_SAME ? rows
-                  : mode == NDKERN_MODE_FULL ? rows - gs[0] + 1 : rows + gs[0] - 1;
-        }
-        make_shaped_case(&c, fft_dtypes[i % 4], fs, gs);
+        make_long_case(&c, 0, i);
         set_case_context(&c);
         check_fft_case(&c, "fft_strips");
+        free_case(&c);
+    }
+}
+
+/* Its columns in the tiles of the row transforms (pass 3 of
+ * fft_convolve.c); every sixth case an image in strips and tiles (both
+ * sides 1100 to 1400, kernels of up to 4 x 4). */
+static void test_fft_tiles(void)
+{
+    for (int i = 0; i < 36; i++) {
+        struct conv_case c;
+        if (i % 6 == 5) {
+            random_direction_mode_boundary(&c);
+            const int64_t gs[2] = {rng_range(1, 4), rng_range(1, 4)};
+            const int64_t fs[2] = {rng_range(1100, 1400), rng_range(1100, 1400)};
+            make_shaped_case(&c, fft_dtypes[i % 4], fs, gs);
+        } else {
+            make_long_case(&c, 1, i);
+        }
+        set_case_context(&c);
+        check_fft_case(&c, "fft_tiles");
         free_case(&c);
     }
 }
@@ -543,7 +573,7 @@ static void test_fft_errors(void)
 
 static const struct harness_test tests[] = {
     HARNESS_TEST(good_length), HARNESS_TEST(transforms), HARNESS_TEST(fft_method),
-    HARNESS_TEST(fft_strips), HARNESS_TEST(fft_errors),
+    HARNESS_TEST(fft_strips), HARNESS_TEST(fft_tiles), HARNESS_TEST(fft_errors),
 };
 
 int main(int argc, char **argv)

@@ -92,7 +92,8 @@ def test_fft_error_on_normal_data(dtype, target, image, kernel):
 @pytest.mark.parametrize("dtype", FFT_DTYPES)
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 @pytest.mark.parametrize("image, kernel", [((517, 300), (40, 33)),
-                                           ((2300, 70), (9, 90))])  # in strips of rows
+                                           ((2300, 70), (9, 90)),  # in strips of rows
+                                           ((70, 2300), (90, 9))])  # in tiles of columns
 def test_fft_independent_of_thread_count(dtype, boundary, image, kernel):
     rng = np.random.default_rng(7)
     f = rng.standard_normal(image).astype(dtype)
@@ -111,7 +112,8 @@ def test_fft_independent_of_thread_count(dtype, boundary, image, kernel):
        st.sampled_from(BOUNDARIES), st.sampled_from(sorted(FUNCTIONS)))
 def test_fft_strips_match_extended_precision(data, dtype, mode, boundary, name):
     """Images taller than the FFT's strip transforms (1024 rows in
-    fft_convolve.c): the output is made of one to three strips of rows."""
+    fft_convolve.c): the output is made of one to three strips of rows; or,
+    transposed, wider than its tile transforms (one to three column tiles)."""
     kh = data.draw(st.integers(1, 300), "kh")
     rows = data.draw(st.integers(1100, 2400), "rows")
     in1 = data.draw(views(dtype, min_dims=2, max_dims=2, min_side=1, max_side=6,
@@ -121,6 +123,8 @@ def test_fft_strips_match_extended_precision(data, dtype, mode, boundary, name):
     in2 = data.draw(views(dtype, min_dims=2, max_dims=2, min_side=1, max_side=in1.shape[1],
                           finite=True), "in2")
     in2 = np.repeat(in2, -(-kh // in2.shape[0]), axis=0)[:kh]
+    if data.draw(st.booleans(), "wide"):
+        in1, in2 = in1.T, in2.T
     fillvalue = data.draw(st.floats(-100, 100), "fillvalue") if boundary == "fill" else 0
     want = reference(name, in1, in2, mode, boundary, fillvalue)
     got = FUNCTIONS[name][0](in1, in2, mode, boundary, fillvalue, method="fft")
