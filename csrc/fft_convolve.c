@@ -55,9 +55,6 @@
  * strip, 275-300 ms in strips). */
 #define FFT_STRIP_MIN_LENGTH 1024
 #define FFT_STRIP_KERNEL_FACTOR 4
-/* Transform points (of a strip's tiles) per thread before a second thread
- * pays. */
-#define FFT_POINTS_PER_THREAD (INT64_C(1) << 15)
 
 /* Per-worker scratch: three pairs of planes and one row. */
 struct fft_space {
@@ -273,10 +270,13 @@ int ndk_fft_correlate(const struct ndk_fft_conv *conv)
     int64_t points = 0;
     int rc = plan_sizes(&s, conv);
     const int64_t tiles = rc == NDKERN_OK ? (conv->pw - conv->kw) / s.tile_cols + 1 : 0;
+    /* A strip's transform points must be countable: beyond, NDKERN_ENOMEM. */
     if (rc == NDKERN_OK && (__builtin_mul_overflow(s.n0, s.n1, &points) ||
                             __builtin_mul_overflow(points, tiles, &points)))
         rc = NDKERN_ENOMEM;
-    const int nthreads = ndk_threads_for(points, FFT_POINTS_PER_THREAD);
+    /* Threads by the estimated one-thread time (pool.c's rule). */
+    const int nthreads = ndk_threads_for_time(ndk_fft_correlate_cost(
+        conv->ph, conv->pw, conv->kh, conv->kw, conv->is_f32, conv->is_complex));
     if (rc == NDKERN_OK)
         rc = allocate(&s, nthreads);
     if (rc == NDKERN_OK)

@@ -319,6 +319,11 @@ int ndk_threads_for(int64_t work, int64_t grain);
  * Always >= 1. */
 int ndk_threads_for_cost(int64_t flops, int64_t bytes);
 
+/* The same rule for work whose one-thread time an operation estimates
+ * itself (nanoseconds on the machine ndk_threads_for_cost's rates come
+ * from; the FFT's cost model).  Always >= 1. */
+int ndk_threads_for_time(double ns);
+
 /* Runs fn(ctx, task, worker) for every task in [0, ntasks) on up to
  * `nthreads` workers with indices in [0, nthreads) (the caller is worker 0;
  * the others are threads of the persistent pool in pool.c).  Tasks are

@@ -164,6 +164,13 @@ int ndk_threads_for_cost(int64_t flops, int64_t bytes)
     return ndk_threads_for(ns, COST_THREAD_GRAIN_NS);
 }
 
+int ndk_threads_for_time(double ns)
+{
+    /* NaN and negative estimates count as no work; huge ones saturate. */
+    const int64_t work = !(ns > 0) ? 0 : ns < 0x1p62 ? (int64_t)ns : INT64_C(1) << 62;
+    return ndk_threads_for(work, COST_THREAD_GRAIN_NS);
+}
+
 /* ----------------------------------------------------------------- helpers */
 
 static void run_tasks(struct pool_job *job, int worker)
