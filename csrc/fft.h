@@ -2,7 +2,9 @@
  *
  * Convolution chooses its transform lengths, so only 5-smooth lengths
  * (2^a 3^b 5^c) are planned: radix-4, 2, 3 and 5 Stockham passes, no
- * Bluestein.  Transforms run in batches: `lanes` independent transforms of
+ * Bluestein; successive passes whose radices multiply to at most 16 run
+ * fused, chunk by chunk through buffers that stay in L1 (fft_passes.inc).
+ * Transforms run in batches: `lanes` independent transforms of
  * the same length, stored split (real and imaginary planes) and interleaved
  * by lane -- element j of transform l is re[j * lanes + l] -- so every
  * inner loop runs over contiguous lanes of different transforms and

@@ -7,7 +7,8 @@
  * against the direct method over random shapes, modes, boundaries, dtypes
  * and layouts, bit-identical for 1, 2 and 3 threads (ARCH-DIGEST fft_method,
  * documented bit-identical at every SIMD level of one architecture), and
- * its error paths.
+ * its error paths; last, whole batches of 16/32 lanes as the convolution
+ * runs them against the naive DFT.
  */
 #include <float.h>
 #include <math.h>
@@ -288,6 +289,24 @@ static void test_transforms(void)
     ndk_fft_plan_free(&bad);
     CHECK_STATUS(ndk_fft_plan_init(&bad, 0, 1), NDKERN_EINVAL);
     ndk_fft_plan_free(&bad);
+}
+
+/* Whole batches as the convolution runs them (16 double or 32 float lanes:
+ * runs of whole blocks, chunks and groups of passes on their fast paths),
+ * against the naive DFT.  Last in the program: its random draws do not
+ * shift the digested tests before it. */
+static void test_full_batches(void)
+{
+    static const int64_t lengths[] = {320, 384, 576};
+    for (int is_f32 = 0; is_f32 <= 1; is_f32++) {
+        const int64_t lanes = is_f32 ? 32 : 16;
+        for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+            harness_set_context("1-D n=%" PRId64 " %s, %" PRId64 " lanes", lengths[i],
+                                is_f32 ? "f32" : "f64", lanes);
+            check_complex(lengths[i], lanes, is_f32);
+            check_real(2 * lengths[i], lanes, is_f32);
+        }
+    }
 }
 
 /* ------------------------------------------------ the public FFT method */
@@ -574,6 +593,7 @@ static void test_fft_errors(void)
 static const struct harness_test tests[] = {
     HARNESS_TEST(good_length), HARNESS_TEST(transforms), HARNESS_TEST(fft_method),
     HARNESS_TEST(fft_strips), HARNESS_TEST(fft_tiles), HARNESS_TEST(fft_errors),
+    HARNESS_TEST(full_batches),
 };
 
 int main(int argc, char **argv)
