@@ -1045,7 +1045,8 @@ int ndk_conv_execute_method(const struct ndk_conv_plan *p, int method)
 /* The direct method's cost per output pixel, in nanoseconds: per tap plus
  * a fixed part, float32 and float64, per kernel level.  Measured with one
  * thread on a 1000x1000 image, K = 15 ... 63 (Intel Xeon, AVX-512,
- * 2026-12): per-tap cost falls as K grows, which the fixed part absorbs.
+ * 2026-12; avx2 re-measured on 1000^2, K = 17 ... 23, after the FFT's
+ * fused passes): per-tap cost falls as K grows, which the fixed part absorbs.
  * The FFT's cost is ndk_fft_correlate_cost (fft_convolve.c). */
 struct direct_cost {
     const char *level;
@@ -1053,9 +1054,17 @@ struct direct_cost {
 };
 static const struct direct_cost direct_costs[] = {
     {.level = "avx512", .tap_ns = {0.012, 0.024}, .pixel_ns = {1.8, 3.5}},
-    {.level = "avx2", .tap_ns = {0.021, 0.043}, .pixel_ns = {1.1, 2.3}},
+    {.level = "avx2", .tap_ns = {0.020, 0.040}, .pixel_ns = {0.5, 1.45}},
     {.level = "baseline", .tap_ns = {0.10, 0.19}, .pixel_ns = {1.0, 1.5}},
 };
+
+/* The FFT's one-thread estimate is weighed by this before it is compared:
+ * a second thread speeds the FFT up less (1.5x against the direct sums'
+ * 1.85x on 1000^2, K = 21 ... 63; Intel Xeon, 2026-12-02), and the choice
+ * must not depend on the thread count (results do not), so the crossover
+ * sits between the one-thread one (K ~ 20 on 1000^2) and the two-thread
+ * one (K ~ 25): within 1.15x of the faster method on either side. */
+#define FFT_AUTO_MARGIN 1.25
 
 static const struct direct_cost *direct_cost_here(void)
 {
@@ -1080,7 +1089,8 @@ static int fft_is_faster_for(int64_t hh, int64_t hw, int64_t kh, int64_t kw, int
     const double taps = separable ? (double)(kh + kw) : (double)kh * (double)kw;
     const double direct = (double)hh * (double)hw * (is_complex ? 4 : 1) *
                           (taps * cost->tap_ns[!is_f32] + cost->pixel_ns[!is_f32]);
-    return ndk_fft_correlate_cost(hh + kh - 1, hw + kw - 1, kh, kw, is_f32, is_complex) <
+    return FFT_AUTO_MARGIN *
+               ndk_fft_correlate_cost(hh + kh - 1, hw + kw - 1, kh, kw, is_f32, is_complex) <
            direct;
 }
 

@@ -44,10 +44,10 @@
  * times log2 of the transform length, copies and transposes included
  * (median of one-thread timings, 256^2 ... 2000^2 images, K = 15 ... 127,
  * `same`, each within 0.8x ... 1.3x of it; Intel Xeon, 2026-12-02, after
- * the column tiles and in-place column blocks).  The FFT code is the same
+ * the column tiles, in-place column blocks and fused passes).  The FFT code is the same
  * at every SIMD level. */
-#define FFT_NS_F32 0.33
-#define FFT_NS_F64 0.56
+#define FFT_NS_F32 0.27
+#define FFT_NS_F64 0.50
 /* Strips: transforms down the columns of at least this many rows, and at
  * least this many times kh - 1 (the rows each strip re-reads); 512 to 2048
  * measured alike on 1000^2 ... 4000^2 images, K = 63 and 127, one thread
