@@ -713,22 +713,26 @@ static struct conv_space *alloc_spaces(const struct direct_plan *d, int nthreads
     return spaces;
 }
 
-/* Threads for ntasks strips, by the estimated cost (ndk_threads_for_cost):
- * two flops per multiply-add (eight for complex), and each output element
- * read (as padded input) and written once. */
+int ndk_conv_direct_threads(int64_t outputs, int64_t taps, int is_complex,
+                            int64_t element_bytes)
+{
+    int64_t flops, bytes;
+    if (__builtin_mul_overflow(outputs, taps, &flops) ||
+        __builtin_mul_overflow(flops, is_complex ? 8 : 2, &flops))
+        flops = INT64_MAX;
+    if (__builtin_mul_overflow(outputs, 2 * element_bytes, &bytes))
+        bytes = INT64_MAX;
+    return ndk_threads_for_cost(flops, bytes);
+}
+
+/* Threads for ntasks strips, by the direct method's estimated cost. */
 static int strip_threads(const struct direct_plan *d, int64_t ntasks)
 {
     const struct ndk_conv_plan *p = d->p;
     const int64_t kh = p->kernel.rows, kw = p->kernel.cols;
-    const int64_t flops_per_output = (d->separable ? kh + kw : kh * kw) * (p->is_complex ? 8 : 2);
-    const int64_t bytes_per_output = 2 * p->scalar_bytes * p->scalars_per_element;
-    const int64_t outputs = p->out.rows * p->out.cols;
-    int64_t flops, bytes;
-    if (__builtin_mul_overflow(outputs, flops_per_output, &flops))
-        flops = INT64_MAX;
-    if (__builtin_mul_overflow(outputs, bytes_per_output, &bytes))
-        bytes = INT64_MAX;
-    const int nthreads = ndk_threads_for_cost(flops, bytes);
+    const int nthreads =
+        ndk_conv_direct_threads(p->out.rows * p->out.cols, d->separable ? kh + kw : kh * kw,
+                                p->is_complex, p->scalar_bytes * p->scalars_per_element);
     return nthreads > ntasks ? (int)ntasks : nthreads;
 }
 

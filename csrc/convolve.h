@@ -25,6 +25,14 @@
  * them). */
 int ndk_conv_dtype_valid(int dtype);
 
+/* Threads for `outputs` output elements of `taps` multiply-adds each by the
+ * direct method, by their estimated cost (pool.c's ndk_threads_for_cost):
+ * two flops per multiply-add (eight for complex types), and each output
+ * element, `element_bytes` wide, read (as padded input) and written once.
+ * Counts that overflow saturate. */
+int ndk_conv_direct_threads(int64_t outputs, int64_t taps, int is_complex,
+                            int64_t element_bytes);
+
 /* Bytes of the largest element of any compute type: complex128 (two f64). */
 #define NDK_CONV_MAX_ELEMENT_BYTES 16
 

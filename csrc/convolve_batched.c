@@ -16,7 +16,6 @@
 
 #include "convolve.h"
 
-
 /* The stack, validated: where image i's three 2-D views start, and what
  * every image shares. */
 struct batch {
@@ -173,29 +172,22 @@ static void image_task(void *ctx, int64_t task, int worker)
     }
 }
 
-/* Multiply-adds of one image by the direct method (saturating). */
-/* Threads for `count` images by their estimated cost (pool.c's
- * ndk_threads_for_cost, the rule of every operation): two flops per
- * multiply-add (eight for complex types) and each output element read (as
- * padded input) and written once, as convolve.c estimates one image's
- * direct sum.  A separable or FFT image costs less, so a stack may stay on
- * fewer threads than it could use; the result is the same either way. */
+/* Threads for `count` images by the direct method's estimated cost
+ * (convolve.c's rule for one image).  A separable or FFT image costs less,
+ * so a stack may stay on fewer threads than it could use; the result is
+ * the same either way. */
 static int stack_threads(const struct batch *b, int64_t count)
 {
     const int64_t *out = b->core.out.shape, *kernel = b->core.kernel.shape;
-    const int is_complex = ndk_dtypes[b->core.dtype].kind == NDK_KIND_COMPLEX;
-    int64_t outputs, macs, flops, bytes;
+    int64_t outputs, taps;
     if (__builtin_mul_overflow(count, out[0], &outputs) ||
         __builtin_mul_overflow(outputs, out[1], &outputs))
         outputs = INT64_MAX;
-    if (__builtin_mul_overflow(outputs, kernel[0], &macs) ||
-        __builtin_mul_overflow(macs, kernel[1], &macs))
-        macs = INT64_MAX;
-    if (__builtin_mul_overflow(macs, is_complex ? 8 : 2, &flops))
-        flops = INT64_MAX;
-    if (__builtin_mul_overflow(outputs, 2 * b->core.out.itemsize, &bytes))
-        bytes = INT64_MAX;
-    return ndk_threads_for_cost(flops, bytes);
+    if (__builtin_mul_overflow(kernel[0], kernel[1], &taps))
+        taps = INT64_MAX;
+    return ndk_conv_direct_threads(outputs, taps,
+                                   ndk_dtypes[b->core.dtype].kind == NDK_KIND_COMPLEX,
+                                   b->core.out.itemsize);
 }
 
 /* Step 4 for the stack: across the threads when one image is too small
